@@ -1,0 +1,21 @@
+"""Adhesion: wiring only. Routes live in ``chalicelib/api``, logic in ``chalicelib/services``."""
+from chalice import Chalice
+
+from chalicelib.api import auth, membership_requests, meta, organizations
+from chalicelib.api.http import normalize_errors
+from chalicelib.bootstrap import container
+from chalicelib.config import get_settings
+from chalicelib.stream import process_records
+
+app = Chalice(app_name="adhesion")
+app.register_middleware(normalize_errors, "http")
+app.register_blueprint(auth.bp)
+app.register_blueprint(meta.bp)
+app.register_blueprint(organizations.bp)
+app.register_blueprint(membership_requests.bp)
+
+
+@app.on_dynamodb_record(stream_arn=get_settings().stream_arn, batch_size=100,
+                        starting_position="TRIM_HORIZON", name="notify")
+def notify(event):
+    return process_records(event, container().notifier)

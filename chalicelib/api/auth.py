@@ -1,0 +1,39 @@
+"""The custom authorizer: a thin wrapper over :func:`chalicelib.tokens.verify_token`.
+
+It fails closed: any token that does not verify is denied, and errors other than
+a bad token propagate, which API Gateway also answers with a refusal.
+"""
+from __future__ import annotations
+
+import logging
+
+from chalice import AuthResponse, Blueprint
+
+from chalicelib.bootstrap import container
+from chalicelib.config import get_settings
+from chalicelib.errors import InvalidToken
+from chalicelib.tokens import verify_token
+
+logger = logging.getLogger(__name__)
+
+bp = Blueprint(__name__)
+
+_DENY = AuthResponse(routes=[], principal_id="anonymous")
+
+
+@bp.authorizer(ttl_seconds=get_settings().authorizer_ttl_seconds)
+def jwt_authorizer(auth_request):
+    scheme, _, token = (auth_request.token or "").partition(" ")
+    if scheme.lower() != "bearer":
+        return _DENY
+    services = container()
+    try:
+        caller = verify_token(token.strip(), services.signing_keys, services.token_policy)
+    except InvalidToken as e:
+        logger.info("token refused: %s", e)
+        return _DENY
+    return AuthResponse(
+        routes=["*"],
+        principal_id=caller.user_id,
+        context={"name": caller.name, "email": caller.email, "locale": caller.locale},
+    )

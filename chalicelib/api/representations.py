@@ -1,0 +1,76 @@
+"""How domain objects look on the wire. Email addresses never appear here."""
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.domain import (
+    Inbox,
+    Membership,
+    MembershipRequest,
+    Organization,
+    OrganizationView,
+    Page,
+    UserRef,
+    isoformat,
+)
+
+
+def _user(user: UserRef | None) -> dict[str, str] | None:
+    return None if user is None else {"id": user.id, "name": user.name}
+
+
+def organization(org: Organization, view: OrganizationView | None = None) -> dict[str, Any]:
+    body = {
+        "id": org.id,
+        "name": org.name,
+        "description": org.description,
+        "created_at": isoformat(org.created_at),
+        "members_count": org.members_count,
+    }
+    if view is not None:
+        body["my_role"] = view.my_membership.role.value if view.my_membership else None
+        body["my_pending_request"] = (membership_request(view.my_pending_request)
+                                      if view.my_pending_request else None)
+    return body
+
+
+def member(membership: Membership) -> dict[str, Any]:
+    return {
+        "user_id": membership.user_id,
+        "name": membership.name,
+        "role": membership.role.value,
+        "since": isoformat(membership.since),
+    }
+
+
+def membership_request(request: MembershipRequest) -> dict[str, Any]:
+    return {
+        "id": request.id,
+        "organization_id": request.organization_id,
+        "user": _user(request.user),
+        "comment": request.comment,
+        "status": request.status.value,
+        "role": request.role.value if request.role else None,
+        "reason": request.reason,
+        "created_at": isoformat(request.created_at),
+        "decided_at": isoformat(request.decided_at) if request.decided_at else None,
+        "decided_by": _user(request.decided_by),
+    }
+
+
+def page(result: Page, render) -> dict[str, Any]:
+    return {"items": [render(item) for item in result.items], "next_cursor": result.next_cursor}
+
+
+def inbox(result: Inbox) -> dict[str, Any]:
+    return {
+        "count": result.count,
+        "items": [
+            {
+                "kind": "membership_request",
+                "organization": {"id": item.organization_id, "name": item.organization_name},
+                "request": membership_request(item.request),
+            }
+            for item in result.items
+        ],
+    }

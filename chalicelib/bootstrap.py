@@ -1,0 +1,86 @@
+"""Composition root: builds each collaborator once per Lambda container, on first use."""
+from __future__ import annotations
+
+import functools
+import secrets
+import uuid
+from datetime import UTC, datetime
+
+from chalicelib.aws import AwsClients
+from chalicelib.config import Settings, get_settings
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+class Container:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.aws = AwsClients(settings)
+
+    @functools.cached_property
+    def repository(self):
+        from chalicelib.repository import PynamoMembershipRepository
+
+        return PynamoMembershipRepository(self.aws.dynamodb)
+
+    @functools.cached_property
+    def organizations(self):
+        from chalicelib.services.organizations import OrganizationService
+
+        return OrganizationService(self.repository, utc_now, new_id)
+
+    @functools.cached_property
+    def membership_requests(self):
+        from chalicelib.services.membership_requests import MembershipRequestService
+
+        return MembershipRequestService(self.repository, utc_now, new_id,
+                                        self.settings.max_pending_requests)
+
+    @functools.cached_property
+    def signing_keys(self):
+        from chalicelib.tokens import JwksKeys
+
+        return JwksKeys(self.settings.jwks_url)
+
+    @functools.cached_property
+    def token_policy(self):
+        from chalicelib.tokens import TokenPolicy
+
+        return TokenPolicy(
+            issuer=self.settings.jwt_issuer,
+            audiences=self.settings.jwt_audiences,
+            token_use=self.settings.jwt_token_use,
+            leeway_seconds=self.settings.jwt_leeway_seconds,
+        )
+
+    @functools.cached_property
+    def mailer(self):
+        from chalicelib.mail.ses import SesMailer
+
+        return SesMailer(self.aws.sesv2, self.settings.mail_sender,
+                         self.settings.mail_configuration_set)
+
+    @functools.cached_property
+    def notifier(self):
+        from chalicelib.repository import PynamoEmailLedger
+        from chalicelib.services.notifications import Links, MembershipNotifier
+
+        ledger = PynamoEmailLedger(self.settings.email_claim_lease_seconds,
+                                   self.settings.email_ledger_ttl_seconds)
+        return MembershipNotifier(
+            directory=self.repository, ledger=ledger, mailer=self.mailer,
+            links=Links(self.settings.frontend_base_url),
+            max_admin_emails=self.settings.max_admin_emails,
+            new_token=lambda: secrets.token_hex(16),
+        )
+
+
+@functools.cache
+def container() -> Container:
+    return Container(get_settings())

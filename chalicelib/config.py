@@ -1,0 +1,67 @@
+"""The one place that reads the environment.
+
+Everything else receives a :class:`Settings`. Values that Chalice decorators need
+at import time fall back to ``''`` because ``chalice package`` imports ``app.py``
+without the Lambda environment.
+"""
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+
+def _csv(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    table_name: str
+    region: str
+    # None in AWS; the emulator's URL locally and in tests.
+    aws_endpoint_url: str | None
+    stream_arn: str
+    jwt_issuer: str
+    jwks_url: str
+    jwt_audiences: tuple[str, ...]
+    jwt_token_use: str
+    jwt_leeway_seconds: int
+    authorizer_ttl_seconds: int
+    mail_sender: str
+    mail_configuration_set: str
+    frontend_base_url: str
+    max_pending_requests: int
+    max_admin_emails: int
+    email_claim_lease_seconds: int
+    email_ledger_ttl_seconds: int
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        issuer = env.get("JWT_ISSUER", "").rstrip("/")
+        return cls(
+            table_name=env.get("TABLE_NAME", ""),
+            region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION", ""),
+            aws_endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
+            stream_arn=env.get("TABLE_STREAM_ARN", ""),
+            jwt_issuer=issuer,
+            jwks_url=env.get("JWKS_URL") or (issuer + "/.well-known/jwks.json" if issuer else ""),
+            jwt_audiences=_csv(env.get("JWT_AUDIENCES", "")),
+            jwt_token_use=env.get("JWT_TOKEN_USE", "id"),
+            jwt_leeway_seconds=int(env.get("JWT_LEEWAY_SECONDS", "30")),
+            authorizer_ttl_seconds=int(env.get("AUTHORIZER_TTL_SECONDS", "300")),
+            mail_sender=env.get("MAIL_SENDER", ""),
+            mail_configuration_set=env.get("MAIL_CONFIGURATION_SET", ""),
+            frontend_base_url=env.get("FRONTEND_BASE_URL", "").rstrip("/"),
+            max_pending_requests=int(env.get("MAX_PENDING_REQUESTS", "10")),
+            max_admin_emails=int(env.get("MAX_ADMIN_EMAILS", "25")),
+            email_claim_lease_seconds=int(env.get("EMAIL_CLAIM_LEASE_SECONDS", "120")),
+            # Streams redeliver for 24 hours; the ledger must outlive that window.
+            email_ledger_ttl_seconds=int(env.get("EMAIL_LEDGER_TTL_SECONDS", str(48 * 3600))),
+        )
+
+
+@functools.cache
+def get_settings() -> Settings:
+    return Settings.from_env(os.environ)

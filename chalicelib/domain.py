@@ -1,0 +1,126 @@
+"""Plain domain objects, free of persistence and HTTP concerns."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Generic, TypeVar
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    EDITOR = "editor"
+
+
+class RequestStatus(StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REFUSED = "refused"
+    WITHDRAWN = "withdrawn"
+
+
+class Transition(StrEnum):
+    """Status changes that someone must be told about by email."""
+
+    REQUESTED = "requested"
+    ACCEPTED = "accepted"
+    REFUSED = "refused"
+
+
+def isoformat(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The authenticated user, as the authorizer vouched for them."""
+
+    user_id: str
+    name: str
+    email: str
+    locale: str
+
+
+@dataclass(frozen=True)
+class UserRef:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class UserProfile:
+    """What Adhesion remembers of a user so that emails can reach them later."""
+
+    user_id: str
+    name: str
+    email: str
+    locale: str
+
+
+@dataclass(frozen=True)
+class Organization:
+    id: str
+    name: str
+    description: str
+    created_at: datetime
+    members_count: int
+    admins_count: int
+    pending_count: int
+
+
+@dataclass(frozen=True)
+class Membership:
+    organization_id: str
+    user_id: str
+    name: str
+    role: Role
+    since: datetime
+
+
+@dataclass(frozen=True)
+class MembershipRequest:
+    id: str
+    organization_id: str
+    user: UserRef
+    comment: str
+    status: RequestStatus
+    created_at: datetime
+    role: Role | None = None
+    reason: str | None = None
+    decided_at: datetime | None = None
+    decided_by: UserRef | None = None
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status is RequestStatus.PENDING
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T] = field(default_factory=list)
+    next_cursor: str | None = None
+
+
+@dataclass(frozen=True)
+class OrganizationView:
+    """An organization as one caller sees it."""
+
+    organization: Organization
+    my_membership: Membership | None
+    my_pending_request: MembershipRequest | None
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    organization_id: str
+    organization_name: str
+    request: MembershipRequest
+
+
+@dataclass(frozen=True)
+class Inbox:
+    count: int
+    items: list[InboxItem]

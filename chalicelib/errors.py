@@ -1,0 +1,78 @@
+"""Domain errors. Each carries a stable ``code``; the HTTP status is chosen in
+``chalicelib.api.http`` and nowhere else."""
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    code = "domain_error"
+    message = "The operation could not be completed."
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or self.message)
+        self.message = message or self.message
+
+
+class InvalidRequest(DomainError):
+    code = "invalid_request"
+    message = "The request is not valid."
+
+
+class InvalidCursor(DomainError):
+    code = "invalid_cursor"
+    message = "The cursor is not valid for this listing."
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+    message = "You are not allowed to do this."
+
+
+class OrganizationNotFound(DomainError):
+    code = "organization_not_found"
+    message = "No such organization."
+
+
+class MemberNotFound(DomainError):
+    code = "member_not_found"
+    message = "No such member in this organization."
+
+
+class RequestNotFound(DomainError):
+    code = "request_not_found"
+    message = "No such membership request."
+
+
+class AlreadyMember(DomainError):
+    code = "already_member"
+    message = "This user is already a member of the organization."
+
+
+class RequestPending(DomainError):
+    code = "request_pending"
+    message = "You already have a pending request for this organization."
+
+
+class TooManyPendingRequests(DomainError):
+    code = "too_many_pending_requests"
+    message = "You have too many pending membership requests."
+
+
+class RequestNotPending(DomainError):
+    code = "request_not_pending"
+    message = "This membership request has already been closed."
+
+
+class LastAdmin(DomainError):
+    code = "last_admin"
+    message = "An organization must keep at least one admin."
+
+
+class Conflict(DomainError):
+    """Concurrent writers kept colliding; the caller may simply try again."""
+
+    code = "conflict"
+    message = "The resource changed while you were updating it; please retry."
+
+
+class InvalidToken(Exception):
+    """Raised by token verification; the authorizer turns it into a denial."""

@@ -1,0 +1,196 @@
+"""PynamoDB models of Adhesion's single table. They only describe items.
+
+Every item lives in one table (``infra/template.yaml``, resource ``Table``) keyed by
+``PK``/``SK`` with three overloaded global secondary indexes:
+
+- ``GSI1`` (``GSI1PK``/``GSI1SK``): collections inside one organization
+  (requests by status, members by role).
+- ``GSI2`` (``GSI2PK``/``GSI2SK``): collections of one user across organizations.
+- ``GSI3`` (``GSI3PK``/``GSI3SK``): one user's requests of one status.
+
+Reading code goes through ``chalicelib.repository``; nothing else queries these.
+"""
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from chalicelib.config import get_settings
+
+_settings = get_settings()
+
+
+class _TableMeta:
+    table_name = _settings.table_name
+    region = _settings.region or None
+    host = _settings.aws_endpoint_url
+    connect_timeout_seconds = 2
+    read_timeout_seconds = 5
+    max_retry_attempts = 3
+
+
+class _Index1(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "GSI1"
+        projection = AllProjection()
+
+    gsi1pk = UnicodeAttribute(hash_key=True, attr_name="GSI1PK")
+    gsi1sk = UnicodeAttribute(range_key=True, attr_name="GSI1SK")
+
+
+class _Index2(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "GSI2"
+        projection = AllProjection()
+
+    gsi2pk = UnicodeAttribute(hash_key=True, attr_name="GSI2PK")
+    gsi2sk = UnicodeAttribute(range_key=True, attr_name="GSI2SK")
+
+
+class _Index3(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "GSI3"
+        projection = AllProjection()
+
+    gsi3pk = UnicodeAttribute(hash_key=True, attr_name="GSI3PK")
+    gsi3sk = UnicodeAttribute(range_key=True, attr_name="GSI3SK")
+
+
+class _Item(Model):
+    class Meta(_TableMeta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True, attr_name="PK")
+    sk = UnicodeAttribute(range_key=True, attr_name="SK")
+
+
+class OrganizationModel(_Item):
+    """An organization. ``PK: ORG#<org_id>``, ``SK: ORG``.
+
+    The counters are kept by the same transactions that add or remove members and
+    requests, so reading them never costs a query.
+    """
+
+    class Meta(_TableMeta):
+        pass
+
+    organization_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    description = UnicodeAttribute(default="")
+    created_at = UTCDateTimeAttribute()
+    created_by = UnicodeAttribute()
+    members_count = NumberAttribute(default=0)
+    admins_count = NumberAttribute(default=0)
+    pending_count = NumberAttribute(default=0)
+
+
+class MembershipModel(_Item):
+    """A member of an organization. ``PK: ORG#<org_id>``, ``SK: MEMBER#<user_id>``.
+
+    ``GSI1PK: ORG#<org_id>#ROLE#<role>``, ``GSI1SK: <user_id>`` (the admins to email);
+    ``GSI2PK: USER#<user_id>``, ``GSI2SK: MEMBER#<role>#<org_id>`` (a user's organizations).
+    """
+
+    class Meta(_TableMeta):
+        pass
+
+    organization_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    role = UnicodeAttribute()
+    since = UTCDateTimeAttribute()
+    gsi1pk = UnicodeAttribute(attr_name="GSI1PK")
+    gsi1sk = UnicodeAttribute(attr_name="GSI1SK")
+    gsi2pk = UnicodeAttribute(attr_name="GSI2PK")
+    gsi2sk = UnicodeAttribute(attr_name="GSI2SK")
+    by_organization = _Index1()
+    by_user = _Index2()
+
+
+class MembershipRequestModel(_Item):
+    """A request to join, kept forever as history. ``PK: ORG#<org_id>``, ``SK: REQ#<request_id>``.
+
+    ``GSI1PK: ORG#<org_id>#REQ#<status>``, ``GSI1SK: <created_at>#<request_id>`` (an organization's
+    requests of one status, oldest first); ``GSI2PK: USER#<user_id>``,
+    ``GSI2SK: REQ#<created_at>#<request_id>`` (a user's requests); ``GSI3PK:
+    USER#<user_id>#REQ#<status>``, ``GSI3SK: <created_at>#<request_id>`` (a user's requests of
+    one status).
+    """
+
+    class Meta(_TableMeta):
+        pass
+
+    request_id = UnicodeAttribute()
+    organization_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    user_name = UnicodeAttribute()
+    comment = UnicodeAttribute()
+    status = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    role = UnicodeAttribute(null=True)
+    reason = UnicodeAttribute(null=True)
+    decided_at = UTCDateTimeAttribute(null=True)
+    decided_by_id = UnicodeAttribute(null=True)
+    decided_by_name = UnicodeAttribute(null=True)
+    gsi1pk = UnicodeAttribute(attr_name="GSI1PK")
+    gsi1sk = UnicodeAttribute(attr_name="GSI1SK")
+    gsi2pk = UnicodeAttribute(attr_name="GSI2PK")
+    gsi2sk = UnicodeAttribute(attr_name="GSI2SK")
+    gsi3pk = UnicodeAttribute(attr_name="GSI3PK")
+    gsi3sk = UnicodeAttribute(attr_name="GSI3SK")
+    by_organization = _Index1()
+    by_user = _Index2()
+    by_user_status = _Index3()
+
+
+class PendingRequestModel(_Item):
+    """The one pending request a user may hold per organization.
+
+    ``PK: ORG#<org_id>``, ``SK: PENDING#<user_id>``. Created and deleted in the same
+    transactions as the request it points to; its existence is the uniqueness guarantee.
+    """
+
+    class Meta(_TableMeta):
+        pass
+
+    request_id = UnicodeAttribute()
+
+
+class UserProfileModel(_Item):
+    """What a user's last token said of them. ``PK: USER#<user_id>``, ``SK: PROFILE``.
+
+    ``pending_count`` caps how many pending requests a user holds at once.
+    """
+
+    class Meta(_TableMeta):
+        pass
+
+    name = UnicodeAttribute()
+    email = UnicodeAttribute()
+    locale = UnicodeAttribute()
+    pending_count = NumberAttribute(default=0)
+
+
+class SentEmailModel(_Item):
+    """The ledger entry of one email. ``PK: EMAIL#<request_id>#<transition>#<recipient_id>``,
+    ``SK: EMAIL``.
+
+    ``state`` is ``sending`` while a worker holds the claim and ``sent`` once SES accepted the
+    message. Entries expire (``expires_at``, the table's TTL attribute) after the stream
+    can no longer redeliver the record that caused them.
+    """
+
+    class Meta(_TableMeta):
+        pass
+
+    state = UnicodeAttribute()
+    claim_token = UnicodeAttribute()
+    claimed_at = NumberAttribute()
+    message_id = UnicodeAttribute(null=True)
+    expires_at = TTLAttribute()

@@ -1,0 +1,631 @@
+"""DynamoDB persistence for Adhesion, over the PynamoDB models.
+
+The repository is the only code that knows the key design. It turns missing items
+and failed conditions into domain errors, so services reason in domain terms only.
+Every state change is one transaction; every listing is one ``Query`` page.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import random
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
+from pynamodb.transactions import TransactGet, TransactWrite
+
+from chalicelib.domain import (
+    Membership,
+    MembershipRequest,
+    Organization,
+    Page,
+    RequestStatus,
+    Role,
+    UserProfile,
+    UserRef,
+)
+from chalicelib.errors import (
+    AlreadyMember,
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidCursor,
+    LastAdmin,
+    MemberNotFound,
+    OrganizationNotFound,
+    RequestNotPending,
+    RequestPending,
+    TooManyPendingRequests,
+)
+from chalicelib.models import (
+    MembershipModel,
+    MembershipRequestModel,
+    OrganizationModel,
+    PendingRequestModel,
+    SentEmailModel,
+    UserProfileModel,
+)
+
+_CONFLICT_RETRIES = 3
+
+
+def _org_pk(org_id: str) -> str:
+    return f"ORG#{org_id}"
+
+
+def _user_pk(user_id: str) -> str:
+    return f"USER#{user_id}"
+
+
+def _member_sk(user_id: str) -> str:
+    return f"MEMBER#{user_id}"
+
+
+def _request_sk(request_id: str) -> str:
+    return f"REQ#{request_id}"
+
+
+def _pending_sk(user_id: str) -> str:
+    return f"PENDING#{user_id}"
+
+
+_ORG_SK = "ORG"
+_PROFILE_SK = "PROFILE"
+_EMAIL_SK = "EMAIL"
+
+
+# -- model <-> domain ---------------------------------------------------------------------
+
+
+def _organization(item: OrganizationModel) -> Organization:
+    return Organization(
+        id=item.organization_id,
+        name=item.name,
+        description=item.description,
+        created_at=item.created_at,
+        members_count=int(item.members_count),
+        admins_count=int(item.admins_count),
+        pending_count=int(item.pending_count),
+    )
+
+
+def _membership(item: MembershipModel) -> Membership:
+    return Membership(
+        organization_id=item.organization_id,
+        user_id=item.user_id,
+        name=item.name,
+        role=Role(item.role),
+        since=item.since,
+    )
+
+
+def membership_request_from_item(item: MembershipRequestModel) -> MembershipRequest:
+    decided_by = None
+    if item.decided_by_id:
+        decided_by = UserRef(id=item.decided_by_id, name=item.decided_by_name or "")
+    return MembershipRequest(
+        id=item.request_id,
+        organization_id=item.organization_id,
+        user=UserRef(id=item.user_id, name=item.user_name),
+        comment=item.comment,
+        status=RequestStatus(item.status),
+        created_at=item.created_at,
+        role=Role(item.role) if item.role else None,
+        reason=item.reason,
+        decided_at=item.decided_at,
+        decided_by=decided_by,
+    )
+
+
+def _sort_stamp(request: MembershipRequest) -> str:
+    return f"{request.created_at.isoformat()}#{request.id}"
+
+
+def _membership_item(membership: Membership) -> MembershipModel:
+    return MembershipModel(
+        _org_pk(membership.organization_id),
+        _member_sk(membership.user_id),
+        organization_id=membership.organization_id,
+        user_id=membership.user_id,
+        name=membership.name,
+        role=membership.role.value,
+        since=membership.since,
+        **_membership_index_keys(membership),
+    )
+
+
+def _membership_index_keys(membership: Membership) -> dict[str, str]:
+    org_id, user_id, role = membership.organization_id, membership.user_id, membership.role.value
+    return {
+        # Oldest first, so the founding admins are the ones emailed when there are many.
+        "gsi1pk": f"ORG#{org_id}#ROLE#{role}",
+        "gsi1sk": f"{membership.since.isoformat()}#{user_id}",
+        "gsi2pk": _user_pk(user_id),
+        "gsi2sk": f"MEMBER#{role}#{org_id}",
+    }
+
+
+def _request_status_keys(org_id: str, user_id: str, status: RequestStatus) -> dict[str, str]:
+    return {
+        "gsi1pk": f"ORG#{org_id}#REQ#{status.value}",
+        "gsi3pk": f"USER#{user_id}#REQ#{status.value}",
+    }
+
+
+def _profile_item(profile: UserProfile) -> UserProfileModel:
+    return UserProfileModel(_user_pk(profile.user_id), _PROFILE_SK)
+
+
+def _profile_refresh(profile: UserProfile) -> list[Action]:
+    return [
+        UserProfileModel.name.set(profile.name),
+        UserProfileModel.email.set(profile.email),
+        UserProfileModel.locale.set(profile.locale),
+    ]
+
+
+# -- cursors ------------------------------------------------------------------------------
+
+
+def _encode_cursor(last_evaluated_key: dict[str, Any] | None) -> str | None:
+    if not last_evaluated_key:
+        return None
+    raw = json.dumps(last_evaluated_key, separators=(",", ":"), sort_keys=True).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str | None, key_names: set[str], partition: tuple[str, str]):
+    """Check that a cursor is one this listing could have issued, so a forged one
+    cannot make DynamoDB fail or read another partition."""
+    if cursor is None:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        key = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+    except (ValueError, UnicodeError, binascii.Error) as e:
+        raise InvalidCursor() from e
+    if not isinstance(key, dict) or set(key) != key_names:
+        raise InvalidCursor()
+    for value in key.values():
+        if not (isinstance(value, dict) and set(value) == {"S"} and isinstance(value["S"], str)
+                and 0 < len(value["S"]) <= 1024):
+            raise InvalidCursor()
+    name, expected = partition
+    if key[name]["S"] != expected:
+        raise InvalidCursor()
+    return key
+
+
+_TABLE_KEYS = {"PK", "SK"}
+
+
+def _index_keys(number: int) -> set[str]:
+    return _TABLE_KEYS | {f"GSI{number}PK", f"GSI{number}SK"}
+
+
+# -- transactions -------------------------------------------------------------------------
+
+
+@dataclass
+class _Writes:
+    """A transaction under construction that remembers which domain error each
+    conditional step stands for. PynamoDB sends condition checks, deletes, puts
+    and updates in that order, and DynamoDB reports cancellation reasons in the
+    order it was sent, so the errors are kept in the same groups."""
+
+    checks: list[tuple[tuple, DomainError | None]] = field(default_factory=list)
+    deletes: list[tuple[tuple, DomainError | None]] = field(default_factory=list)
+    puts: list[tuple[tuple, DomainError | None]] = field(default_factory=list)
+    updates: list[tuple[tuple, DomainError | None]] = field(default_factory=list)
+
+    def check(self, model_cls, hash_key, range_key, condition: Condition, error: DomainError):
+        self.checks.append(((model_cls, hash_key, range_key, condition), error))
+
+    def delete(self, item, condition: Condition | None = None, error: DomainError | None = None):
+        self.deletes.append(((item, condition), error))
+
+    def put(self, item, condition: Condition | None = None, error: DomainError | None = None):
+        self.puts.append(((item, condition), error))
+
+    def update(self, item, actions: list[Action], condition: Condition | None = None,
+               error: DomainError | None = None):
+        self.updates.append(((item, actions, condition), error))
+
+    def apply(self, transaction: TransactWrite) -> None:
+        for args, _ in self.checks:
+            transaction.condition_check(*args[:3], condition=args[3])
+        for (item, condition), _ in self.deletes:
+            transaction.delete(item, condition=condition)
+        for (item, condition), _ in self.puts:
+            transaction.save(item, condition=condition)
+        for (item, actions, condition), _ in self.updates:
+            transaction.update(item, actions=actions, condition=condition)
+
+    def errors(self) -> list[DomainError | None]:
+        return [error for group in (self.checks, self.deletes, self.puts, self.updates)
+                for _, error in group]
+
+
+class PynamoMembershipRepository:
+    """Organizations, members, requests and profiles in the single table."""
+
+    def __init__(self, connection: Connection, sleep: Callable[[float], None] = time.sleep) -> None:
+        self._connection = connection
+        self._sleep = sleep
+
+    # -- plumbing ---------------------------------------------------------------------
+
+    def _commit(self, writes: _Writes) -> None:
+        errors = writes.errors()
+        for attempt in range(_CONFLICT_RETRIES + 1):
+            try:
+                with TransactWrite(connection=self._connection) as transaction:
+                    writes.apply(transaction)
+                return
+            except TransactWriteError as e:
+                reasons = e.cancellation_reasons or []
+                codes = [reason.code if reason else None for reason in reasons]
+                for code, error in zip(codes, errors, strict=False):
+                    if code == "ConditionalCheckFailed":
+                        raise (error or Conflict()) from e
+                if "TransactionConflict" not in codes or attempt == _CONFLICT_RETRIES:
+                    if "TransactionConflict" in codes:
+                        raise Conflict() from e
+                    raise
+                # Another transaction held one of our items; they are short, so a
+                # jittered pause is enough for it to finish.
+                self._sleep(random.uniform(0, 0.05 * 2**attempt))  # noqa: S311 (jitter, not secrecy)
+
+    def _get_many(self, *keys: tuple[type, str, str]) -> list[Any | None]:
+        """Read a few items of different kinds in one consistent round trip."""
+        with TransactGet(connection=self._connection) as transaction:
+            futures = [transaction.get(model_cls, pk, sk) for model_cls, pk, sk in keys]
+        results = []
+        for future in futures:
+            try:
+                results.append(future.get())
+            except DoesNotExist:
+                results.append(None)
+        return results
+
+    # -- organizations ----------------------------------------------------------------
+
+    def create_organization(self, organization: Organization, creator: UserProfile,
+                            admin: Membership) -> None:
+        writes = _Writes()
+        writes.put(
+            OrganizationModel(
+                _org_pk(organization.id), _ORG_SK,
+                organization_id=organization.id,
+                name=organization.name,
+                description=organization.description,
+                created_at=organization.created_at,
+                created_by=creator.user_id,
+                members_count=organization.members_count,
+                admins_count=organization.admins_count,
+                pending_count=0,
+            ),
+            condition=OrganizationModel.pk.does_not_exist(),
+            error=Conflict(),
+        )
+        writes.put(_membership_item(admin))
+        writes.update(_profile_item(creator), _profile_refresh(creator))
+        self._commit(writes)
+
+    def get_organization(self, org_id: str) -> Organization:
+        try:
+            return _organization(OrganizationModel.get(_org_pk(org_id), _ORG_SK))
+        except OrganizationModel.DoesNotExist as e:
+            raise OrganizationNotFound() from e
+
+    def get_organization_with_caller(self, org_id: str, user_id: str):
+        """The organization, the caller's membership and the caller's pending request."""
+        org, member, pending = self._get_many(
+            (OrganizationModel, _org_pk(org_id), _ORG_SK),
+            (MembershipModel, _org_pk(org_id), _member_sk(user_id)),
+            (PendingRequestModel, _org_pk(org_id), _pending_sk(user_id)),
+        )
+        if org is None:
+            raise OrganizationNotFound()
+        request = None
+        if pending is not None:
+            request = self.find_request(org_id, pending.request_id)
+        return (_organization(org), member and _membership(member), request)
+
+    # -- members ----------------------------------------------------------------------
+
+    def find_membership(self, org_id: str, user_id: str) -> Membership | None:
+        try:
+            return _membership(MembershipModel.get(_org_pk(org_id), _member_sk(user_id)))
+        except MembershipModel.DoesNotExist:
+            return None
+
+    def find_two_memberships(self, org_id: str, first: str, second: str):
+        a, b = self._get_many(
+            (MembershipModel, _org_pk(org_id), _member_sk(first)),
+            (MembershipModel, _org_pk(org_id), _member_sk(second)),
+        )
+        return (a and _membership(a), b and _membership(b))
+
+    def list_members(self, org_id: str, limit: int, cursor: str | None) -> Page[Membership]:
+        start = _decode_cursor(cursor, _TABLE_KEYS, ("PK", _org_pk(org_id)))
+        results = MembershipModel.query(
+            _org_pk(org_id),
+            MembershipModel.sk.startswith("MEMBER#"),
+            limit=limit, page_size=limit, last_evaluated_key=start,
+        )
+        items = [_membership(item) for item in results]
+        return Page(items, _encode_cursor(results.last_evaluated_key))
+
+    def change_role(self, acting_admin_id: str, member: Membership, role: Role,
+                    ) -> Membership:
+        changed = Membership(member.organization_id, member.user_id, member.name, role, member.since)
+        keys = _membership_index_keys(changed)
+        writes = _Writes()
+        self._require_admin(writes, member.organization_id, acting_admin_id, exempt=member.user_id)
+        writes.update(
+            MembershipModel(_org_pk(member.organization_id), _member_sk(member.user_id)),
+            [MembershipModel.role.set(role.value)]
+            + [getattr(MembershipModel, name).set(value) for name, value in keys.items()],
+            condition=MembershipModel.role == member.role.value,
+            error=Conflict(),
+        )
+        delta = 1 if role is Role.ADMIN else -1
+        writes.update(
+            OrganizationModel(_org_pk(member.organization_id), _ORG_SK),
+            [OrganizationModel.admins_count.add(delta)],
+            condition=None if delta > 0 else OrganizationModel.admins_count > 1,
+            error=LastAdmin(),
+        )
+        self._commit(writes)
+        return changed
+
+    def remove_member(self, acting_user_id: str, member: Membership) -> None:
+        writes = _Writes()
+        self._require_admin(writes, member.organization_id, acting_user_id, exempt=member.user_id)
+        writes.delete(
+            MembershipModel(_org_pk(member.organization_id), _member_sk(member.user_id)),
+            condition=MembershipModel.role == member.role.value,
+            error=MemberNotFound(),
+        )
+        org_actions = [OrganizationModel.members_count.add(-1)]
+        condition = None
+        if member.role is Role.ADMIN:
+            org_actions.append(OrganizationModel.admins_count.add(-1))
+            condition = OrganizationModel.admins_count > 1
+        writes.update(OrganizationModel(_org_pk(member.organization_id), _ORG_SK), org_actions,
+                      condition=condition, error=LastAdmin())
+        self._commit(writes)
+
+    @staticmethod
+    def _require_admin(writes: _Writes, org_id: str, user_id: str, exempt: str | None = None):
+        """Re-check, inside the transaction, that the acting user is still an admin:
+        the authorizer's answer may be cached for minutes after a demotion."""
+        if user_id == exempt:
+            return
+        writes.check(
+            MembershipModel, _org_pk(org_id), _member_sk(user_id),
+            MembershipModel.role == Role.ADMIN.value, Forbidden(),
+        )
+
+    def admin_organization_ids(self, user_id: str, limit: int) -> list[str]:
+        results = MembershipModel.by_user.query(
+            _user_pk(user_id), MembershipModel.gsi2sk.startswith(f"MEMBER#{Role.ADMIN.value}#"),
+            limit=limit, page_size=limit,
+        )
+        return [item.organization_id for item in results]
+
+    def organizations(self, org_ids: Iterable[str]) -> list[Organization]:
+        keys = [(_org_pk(org_id), _ORG_SK) for org_id in org_ids]
+        if not keys:
+            return []
+        return [_organization(item) for item in OrganizationModel.batch_get(keys)]
+
+    def admins(self, org_id: str, limit: int) -> list[Membership]:
+        results = MembershipModel.by_organization.query(
+            f"ORG#{org_id}#ROLE#{Role.ADMIN.value}", limit=limit, page_size=limit,
+        )
+        return [_membership(item) for item in results]
+
+    # -- requests ---------------------------------------------------------------------
+
+    def create_request(self, request: MembershipRequest, requester: UserProfile,
+                       max_pending: int) -> None:
+        org_pk = _org_pk(request.organization_id)
+        stamp = _sort_stamp(request)
+        writes = _Writes()
+        writes.check(
+            MembershipModel, org_pk, _member_sk(request.user.id),
+            MembershipModel.pk.does_not_exist(), AlreadyMember(),
+        )
+        writes.put(
+            PendingRequestModel(org_pk, _pending_sk(request.user.id), request_id=request.id),
+            condition=PendingRequestModel.pk.does_not_exist(),
+            error=RequestPending(),
+        )
+        writes.put(
+            MembershipRequestModel(
+                org_pk, _request_sk(request.id),
+                request_id=request.id,
+                organization_id=request.organization_id,
+                user_id=request.user.id,
+                user_name=request.user.name,
+                comment=request.comment,
+                status=request.status.value,
+                created_at=request.created_at,
+                gsi1sk=stamp,
+                gsi2pk=_user_pk(request.user.id),
+                gsi2sk=f"REQ#{stamp}",
+                gsi3sk=stamp,
+                **_request_status_keys(request.organization_id, request.user.id, request.status),
+            ),
+            condition=MembershipRequestModel.pk.does_not_exist(),
+            error=Conflict(),
+        )
+        # The organization update doubles as its existence check.
+        writes.update(
+            OrganizationModel(org_pk, _ORG_SK),
+            [OrganizationModel.pending_count.add(1)],
+            condition=OrganizationModel.pk.exists(),
+            error=OrganizationNotFound(),
+        )
+        writes.update(
+            _profile_item(requester),
+            [*_profile_refresh(requester), UserProfileModel.pending_count.add(1)],
+            condition=(UserProfileModel.pending_count < max_pending)
+            | UserProfileModel.pending_count.does_not_exist(),
+            error=TooManyPendingRequests(),
+        )
+        self._commit(writes)
+
+    def find_request(self, org_id: str, request_id: str) -> MembershipRequest | None:
+        try:
+            item = MembershipRequestModel.get(_org_pk(org_id), _request_sk(request_id))
+        except MembershipRequestModel.DoesNotExist:
+            return None
+        return membership_request_from_item(item)
+
+    def find_request_with_membership(self, org_id: str, request_id: str, user_id: str):
+        request, member = self._get_many(
+            (MembershipRequestModel, _org_pk(org_id), _request_sk(request_id)),
+            (MembershipModel, _org_pk(org_id), _member_sk(user_id)),
+        )
+        return (request and membership_request_from_item(request), member and _membership(member))
+
+    def list_organization_requests(self, org_id: str, status: RequestStatus, limit: int,
+                                   cursor: str | None) -> Page[MembershipRequest]:
+        partition = f"ORG#{org_id}#REQ#{status.value}"
+        start = _decode_cursor(cursor, _index_keys(1), ("GSI1PK", partition))
+        results = MembershipRequestModel.by_organization.query(
+            partition, limit=limit, page_size=limit, last_evaluated_key=start,
+            scan_index_forward=True,
+        )
+        items = [membership_request_from_item(item) for item in results]
+        return Page(items, _encode_cursor(results.last_evaluated_key))
+
+    def list_user_requests(self, user_id: str, status: RequestStatus | None, limit: int,
+                           cursor: str | None) -> Page[MembershipRequest]:
+        if status is None:
+            index, number, partition = MembershipRequestModel.by_user, 2, _user_pk(user_id)
+        else:
+            index, number = MembershipRequestModel.by_user_status, 3
+            partition = f"USER#{user_id}#REQ#{status.value}"
+        start = _decode_cursor(cursor, _index_keys(number), (f"GSI{number}PK", partition))
+        results = index.query(
+            partition, limit=limit, page_size=limit, last_evaluated_key=start,
+            scan_index_forward=False,
+        )
+        items = [membership_request_from_item(item) for item in results]
+        return Page(items, _encode_cursor(results.last_evaluated_key))
+
+    def close_request(self, request: MembershipRequest, closed: MembershipRequest,
+                      new_member: Membership | None = None) -> None:
+        """Move a pending request to its final status, with everything that goes with it,
+        in one transaction. A decision by an admin is re-checked inside it."""
+        org_pk = _org_pk(request.organization_id)
+        writes = _Writes()
+        if closed.decided_by is not None:
+            self._require_admin(writes, request.organization_id, closed.decided_by.id)
+        actions = [
+            MembershipRequestModel.status.set(closed.status.value),
+            MembershipRequestModel.decided_at.set(closed.decided_at),
+        ] + [
+            getattr(MembershipRequestModel, name).set(value)
+            for name, value in _request_status_keys(
+                request.organization_id, request.user.id, closed.status).items()
+        ]
+        if closed.role is not None:
+            actions.append(MembershipRequestModel.role.set(closed.role.value))
+        if closed.reason:
+            actions.append(MembershipRequestModel.reason.set(closed.reason))
+        if closed.decided_by is not None:
+            actions.append(MembershipRequestModel.decided_by_id.set(closed.decided_by.id))
+            actions.append(MembershipRequestModel.decided_by_name.set(closed.decided_by.name))
+        writes.update(
+            MembershipRequestModel(org_pk, _request_sk(request.id)), actions,
+            condition=MembershipRequestModel.status == RequestStatus.PENDING.value,
+            error=RequestNotPending(),
+        )
+        writes.delete(PendingRequestModel(org_pk, _pending_sk(request.user.id)))
+        org_actions = [OrganizationModel.pending_count.add(-1)]
+        if new_member is not None:
+            writes.put(_membership_item(new_member),
+                       condition=MembershipModel.pk.does_not_exist(), error=AlreadyMember())
+            org_actions.append(OrganizationModel.members_count.add(1))
+            if new_member.role is Role.ADMIN:
+                org_actions.append(OrganizationModel.admins_count.add(1))
+        writes.update(OrganizationModel(org_pk, _ORG_SK), org_actions)
+        writes.update(UserProfileModel(_user_pk(request.user.id), _PROFILE_SK),
+                      [UserProfileModel.pending_count.add(-1)])
+        self._commit(writes)
+
+    # -- profiles ---------------------------------------------------------------------
+
+    def profiles(self, user_ids: Iterable[str]) -> dict[str, UserProfile]:
+        keys = [(_user_pk(user_id), _PROFILE_SK) for user_id in dict.fromkeys(user_ids)]
+        if not keys:
+            return {}
+        found = {}
+        for item in UserProfileModel.batch_get(keys):
+            user_id = item.pk.removeprefix("USER#")
+            found[user_id] = UserProfile(user_id, item.name, item.email, item.locale)
+        return found
+
+
+class PynamoEmailLedger:
+    """Remembers which emails went out, keyed by (request, transition, recipient),
+    so that a redelivered stream record sends nothing twice."""
+
+    def __init__(self, lease_seconds: int, ttl_seconds: int,
+                 clock: Callable[[], float] = time.time) -> None:
+        self._lease = lease_seconds
+        self._ttl = ttl_seconds
+        self._clock = clock
+
+    @staticmethod
+    def _key(email_key: str) -> SentEmailModel:
+        return SentEmailModel(f"EMAIL#{email_key}", _EMAIL_SK)
+
+    def claim(self, email_key: str, token: str) -> bool:
+        """Take the right to send this email. False when it was already sent or another
+        worker holds a live claim."""
+        now = self._clock()
+        item = self._key(email_key)
+        item.state = "sending"
+        item.claim_token = token
+        item.claimed_at = int(now)
+        item.expires_at = datetime.fromtimestamp(now + self._ttl, tz=UTC)
+        # A claim older than the lease belongs to a worker that died mid-send.
+        stale = (SentEmailModel.state == "sending") & (SentEmailModel.claimed_at < int(now) - self._lease)
+        try:
+            item.save(condition=SentEmailModel.pk.does_not_exist() | stale)
+        except PutError as e:
+            if e.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def state(self, email_key: str) -> str | None:
+        try:
+            return SentEmailModel.get(f"EMAIL#{email_key}", _EMAIL_SK).state
+        except SentEmailModel.DoesNotExist:
+            return None
+
+    def mark_sent(self, email_key: str, token: str, message_id: str) -> None:
+        self._key(email_key).update(
+            actions=[SentEmailModel.state.set("sent"), SentEmailModel.message_id.set(message_id)],
+            condition=SentEmailModel.claim_token == token,
+        )
+
+    def release(self, email_key: str, token: str) -> None:
+        """Give the claim back after a failed send, so a retry may take it at once."""
+        self._key(email_key).delete(condition=(SentEmailModel.claim_token == token)
+                                    & (SentEmailModel.state == "sending"))

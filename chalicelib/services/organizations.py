@@ -1,0 +1,76 @@
+"""Use cases on organizations and their members."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from chalicelib import policy
+from chalicelib.domain import (
+    Caller,
+    Membership,
+    Organization,
+    OrganizationView,
+    Page,
+    Role,
+    UserProfile,
+)
+from chalicelib.errors import Forbidden, MemberNotFound
+
+
+def profile_of(caller: Caller) -> UserProfile:
+    return UserProfile(caller.user_id, caller.name, caller.email, caller.locale)
+
+
+class OrganizationService:
+    """Creates organizations and manages their members.
+
+    ``repository`` is a :class:`~chalicelib.repository.PynamoMembershipRepository`
+    (or a stand-in), ``clock`` returns an aware UTC datetime, ``new_id`` a fresh id.
+    """
+
+    def __init__(self, repository, clock: Callable[[], datetime], new_id: Callable[[], str]):
+        self._repository = repository
+        self._clock = clock
+        self._new_id = new_id
+
+    def create(self, caller: Caller, name: str, description: str) -> OrganizationView:
+        now = self._clock()
+        organization = Organization(
+            id=self._new_id(), name=name, description=description, created_at=now,
+            members_count=1, admins_count=1, pending_count=0,
+        )
+        admin = Membership(organization.id, caller.user_id, caller.name, Role.ADMIN, now)
+        self._repository.create_organization(organization, profile_of(caller), admin)
+        return OrganizationView(organization, admin, None)
+
+    def view(self, caller: Caller, org_id: str) -> OrganizationView:
+        organization, membership, pending = self._repository.get_organization_with_caller(
+            org_id, caller.user_id)
+        return OrganizationView(organization, membership, pending)
+
+    def members(self, org_id: str, limit: int, cursor: str | None) -> Page[Membership]:
+        page = self._repository.list_members(org_id, limit, cursor)
+        if not page.items and cursor is None:
+            # Every organization keeps at least one admin, so an empty first page
+            # means there is no organization; only then is it worth a read.
+            self._repository.get_organization(org_id)
+        return page
+
+    def change_role(self, caller: Caller, org_id: str, user_id: str, role: Role) -> Membership:
+        mine, member = self._repository.find_two_memberships(org_id, caller.user_id, user_id)
+        policy.require(mine, policy.Action.CHANGE_ROLE)
+        if role not in policy.GRANTABLE_ROLES:
+            raise Forbidden("This role cannot be granted.")
+        if member is None:
+            raise MemberNotFound()
+        if member.role is role:
+            return member
+        return self._repository.change_role(caller.user_id, member, role)
+
+    def remove_member(self, caller: Caller, org_id: str, user_id: str) -> None:
+        mine, member = self._repository.find_two_memberships(org_id, caller.user_id, user_id)
+        if not policy.can_remove(caller.user_id, mine, user_id):
+            raise Forbidden()
+        if member is None:
+            raise MemberNotFound()
+        self._repository.remove_member(caller.user_id, member)

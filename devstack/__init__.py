@@ -1,0 +1,1 @@
+"""Tools that stand in for AWS's managed plumbing on a developer's machine."""

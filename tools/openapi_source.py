@@ -1,0 +1,289 @@
+"""Writes chalicelib/openapi.json. The document is kept in the repo (clients and the
+validator read it); this script is how it is edited, so that repeated shapes are
+written once. Run: python tools/openapi_source.py"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+TARGET = Path(__file__).resolve().parent.parent / "chalicelib" / "openapi.json"
+
+
+def ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def error(description: str, *codes: str) -> dict:
+    return {
+        "description": f"{description} (code: {', '.join(codes)})",
+        "content": {"application/json": {"schema": ref("Error")}},
+    }
+
+
+def ok(description: str, schema: dict) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def body(name: str, required: bool = True) -> dict:
+    return {"required": required, "content": {"application/json": {"schema": ref(name)}}}
+
+
+def page_of(name: str) -> dict:
+    return {
+        "type": "object",
+        "required": ["items", "next_cursor"],
+        "additionalProperties": False,
+        "properties": {
+            "items": {"type": "array", "items": ref(name)},
+            "next_cursor": {"type": "string", "nullable": True},
+        },
+    }
+
+
+def path_param(name: str, description: str) -> dict:
+    return {"name": name, "in": "path", "required": True, "description": description,
+            "schema": {"type": "string", "maxLength": 128}}
+
+
+ORG_ID = path_param("org_id", "Organization id (32 hexadecimal characters).")
+REQUEST_ID = path_param("request_id", "Membership request id (32 hexadecimal characters).")
+MEMBER_ID = path_param("member_id", "The member's user id (the token's sub).")
+LIMIT = {"name": "limit", "in": "query", "required": False,
+         "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}}
+CURSOR = {"name": "cursor", "in": "query", "required": False,
+          "description": "Opaque; the next_cursor of the previous page.",
+          "schema": {"type": "string", "maxLength": 2048}}
+STATUS_VALUES = ["pending", "accepted", "refused", "withdrawn"]
+
+
+def status_param(default: str | None) -> dict:
+    schema = {"type": "string", "enum": STATUS_VALUES}
+    if default:
+        schema["default"] = default
+    return {"name": "status", "in": "query", "required": False, "schema": schema}
+
+
+UNAUTHENTICATED = {"description": "Missing or invalid bearer token."}
+BAD = error("Invalid body or parameters", "invalid_request")
+FORBIDDEN = error("The caller may not do this", "forbidden")
+NOT_FOUND_REQ = error("No such request visible to the caller", "request_not_found")
+NOT_PENDING = error("The request is already closed", "request_not_pending")
+
+
+def secured(operation: dict) -> dict:
+    operation["security"] = [{"bearer": []}]
+    operation["responses"].setdefault("401", UNAUTHENTICATED)
+    operation["responses"].setdefault("403", FORBIDDEN | {"description": "Token refused, or forbidden"})
+    return operation
+
+
+USER_REF = {
+    "type": "object", "required": ["id", "name"], "additionalProperties": False,
+    "properties": {"id": {"type": "string"}, "name": {"type": "string"}},
+}
+TIMESTAMP = {"type": "string", "format": "date-time"}
+TEXT = {"type": "string", "x-multiline": True}
+
+SCHEMAS = {
+    "Error": {
+        "type": "object", "required": ["code", "message"],
+        "properties": {"code": {"type": "string", "pattern": "^[a-z_]+$"},
+                       "message": {"type": "string"}},
+    },
+    "OrganizationCreate": {
+        "type": "object", "required": ["name"], "additionalProperties": False,
+        "properties": {
+            "name": {"type": "string", "minLength": 1, "maxLength": 120},
+            "description": TEXT | {"maxLength": 2000},
+        },
+    },
+    "RoleChange": {
+        "type": "object", "required": ["role"], "additionalProperties": False,
+        "properties": {"role": {"type": "string", "enum": ["admin", "editor"]}},
+    },
+    "MembershipRequestCreate": {
+        "type": "object", "required": ["comment"], "additionalProperties": False,
+        "properties": {"comment": TEXT | {"minLength": 1, "maxLength": 2000}},
+    },
+    "AcceptDecision": {
+        "type": "object", "additionalProperties": False,
+        "properties": {"role": {"type": "string", "enum": ["admin", "editor"], "default": "editor"}},
+    },
+    "RefuseDecision": {
+        "type": "object", "additionalProperties": False,
+        "properties": {"reason": TEXT | {"maxLength": 2000, "nullable": True}},
+    },
+    "UserRef": USER_REF,
+    "Organization": {
+        "type": "object", "additionalProperties": False,
+        "required": ["id", "name", "description", "created_at", "members_count", "my_role",
+                     "my_pending_request"],
+        "properties": {
+            "id": {"type": "string"},
+            "name": {"type": "string"},
+            "description": {"type": "string"},
+            "created_at": TIMESTAMP,
+            "members_count": {"type": "integer", "minimum": 0},
+            "my_role": {"type": "string", "enum": ["admin", "editor"], "nullable": True},
+            "my_pending_request": {"allOf": [ref("MembershipRequest")], "nullable": True},
+        },
+    },
+    "Member": {
+        "type": "object", "additionalProperties": False,
+        "required": ["user_id", "name", "role", "since"],
+        "properties": {
+            "user_id": {"type": "string"},
+            "name": {"type": "string"},
+            "role": {"type": "string", "enum": ["admin", "editor"]},
+            "since": TIMESTAMP,
+        },
+    },
+    "MembershipRequest": {
+        "type": "object", "additionalProperties": False,
+        "required": ["id", "organization_id", "user", "comment", "status", "role", "reason",
+                     "created_at", "decided_at", "decided_by"],
+        "properties": {
+            "id": {"type": "string"},
+            "organization_id": {"type": "string"},
+            "user": ref("UserRef"),
+            "comment": {"type": "string"},
+            "status": {"type": "string", "enum": STATUS_VALUES},
+            "role": {"type": "string", "enum": ["admin", "editor"], "nullable": True},
+            "reason": {"type": "string", "nullable": True},
+            "created_at": TIMESTAMP,
+            "decided_at": TIMESTAMP | {"nullable": True},
+            "decided_by": {"allOf": [ref("UserRef")], "nullable": True},
+        },
+    },
+    "MembershipRequestPage": page_of("MembershipRequest"),
+    "MemberPage": page_of("Member"),
+    "Decision": {
+        "type": "object", "additionalProperties": False, "required": ["request"],
+        "properties": {"request": ref("MembershipRequest"), "member": ref("Member")},
+    },
+    "Notifications": {
+        "type": "object", "additionalProperties": False, "required": ["count", "items"],
+        "properties": {
+            "count": {"type": "integer", "minimum": 0},
+            "items": {"type": "array", "items": {
+                "type": "object", "additionalProperties": False,
+                "required": ["kind", "organization", "request"],
+                "properties": {
+                    "kind": {"type": "string", "enum": ["membership_request"]},
+                    "organization": USER_REF,
+                    "request": ref("MembershipRequest"),
+                },
+            }},
+        },
+    },
+    "Health": {"type": "object", "required": ["status"],
+               "properties": {"status": {"type": "string", "enum": ["ok"]}}},
+}
+
+REQUESTS = "/organizations/{org_id}/membership-requests"
+REQUEST = REQUESTS + "/{request_id}"
+
+PATHS = {
+    "/health": {"get": {"operationId": "health", "summary": "Liveness", "responses": {
+        "200": ok("The service answers", ref("Health"))}}},
+    "/openapi.json": {"get": {"operationId": "openapi", "summary": "This document", "responses": {
+        "200": ok("OpenAPI 3 description", {"type": "object"})}}},
+    "/organizations": {"post": secured({
+        "operationId": "createOrganization", "summary": "Create an organization (caller becomes admin)",
+        "requestBody": body("OrganizationCreate"),
+        "responses": {"201": ok("Created", ref("Organization")), "400": BAD}})},
+    "/organizations/{org_id}": {"parameters": [ORG_ID], "get": secured({
+        "operationId": "getOrganization", "summary": "An organization, as the caller sees it",
+        "responses": {"200": ok("The organization", ref("Organization")),
+                      "404": error("No such organization", "organization_not_found")}})},
+    "/organizations/{org_id}/members": {"parameters": [ORG_ID], "get": secured({
+        "operationId": "listMembers", "summary": "Members, one page at a time",
+        "parameters": [LIMIT, CURSOR],
+        "responses": {"200": ok("A page of members", ref("MemberPage")), "400": BAD,
+                      "404": error("No such organization", "organization_not_found")}})},
+    "/organizations/{org_id}/members/{member_id}": {
+        "parameters": [ORG_ID, MEMBER_ID],
+        "put": secured({
+            "operationId": "changeMemberRole", "summary": "Change a member's role (org admins)",
+            "requestBody": body("RoleChange"),
+            "responses": {"200": ok("The member", ref("Member")), "400": BAD,
+                          "404": error("No such member", "member_not_found"),
+                          "409": error("The last admin cannot be demoted", "last_admin", "conflict")}}),
+        "delete": secured({
+            "operationId": "removeMember", "summary": "Remove a member (org admins, or the member leaving)",
+            "responses": {"204": {"description": "Removed"},
+                          "404": error("No such member", "member_not_found"),
+                          "409": error("The last admin cannot leave", "last_admin", "conflict")}}),
+    },
+    REQUESTS: {
+        "parameters": [ORG_ID],
+        "post": secured({
+            "operationId": "askToJoin", "summary": "Ask to join the organization",
+            "requestBody": body("MembershipRequestCreate"),
+            "responses": {
+                "201": ok("The pending request", ref("MembershipRequest")), "400": BAD,
+                "404": error("No such organization", "organization_not_found"),
+                "409": error("Already a member, or a request is pending", "already_member",
+                             "request_pending"),
+                "429": error("Too many pending requests", "too_many_pending_requests")}}),
+        "get": secured({
+            "operationId": "listOrganizationRequests",
+            "summary": "The organization's requests of one status, oldest first (members)",
+            "parameters": [status_param("pending"), LIMIT, CURSOR],
+            "responses": {"200": ok("A page of requests", ref("MembershipRequestPage")),
+                          "400": error("Invalid parameters or cursor", "invalid_request",
+                                       "invalid_cursor")}}),
+    },
+    REQUEST: {
+        "parameters": [ORG_ID, REQUEST_ID],
+        "get": secured({
+            "operationId": "getMembershipRequest", "summary": "One request (the requester or members)",
+            "responses": {"200": ok("The request", ref("MembershipRequest")), "404": NOT_FOUND_REQ}}),
+        "delete": secured({
+            "operationId": "withdrawMembershipRequest", "summary": "Withdraw a pending request",
+            "responses": {"200": ok("The withdrawn request", ref("Decision")), "404": NOT_FOUND_REQ,
+                          "409": NOT_PENDING}}),
+    },
+    REQUEST + "/accept": {"parameters": [ORG_ID, REQUEST_ID], "post": secured({
+        "operationId": "acceptMembershipRequest", "summary": "Accept, choosing the role (org admins)",
+        "requestBody": body("AcceptDecision", required=False),
+        "responses": {"200": ok("The decision and the new member", ref("Decision")), "400": BAD,
+                      "404": NOT_FOUND_REQ,
+                      "409": error("Closed already, or already a member", "request_not_pending",
+                                   "already_member", "conflict")}})},
+    REQUEST + "/refuse": {"parameters": [ORG_ID, REQUEST_ID], "post": secured({
+        "operationId": "refuseMembershipRequest", "summary": "Refuse, with an optional reason (org admins)",
+        "requestBody": body("RefuseDecision", required=False),
+        "responses": {"200": ok("The decision", ref("Decision")), "400": BAD, "404": NOT_FOUND_REQ,
+                      "409": NOT_PENDING}})},
+    "/me/membership-requests": {"get": secured({
+        "operationId": "listMyRequests", "summary": "The caller's requests, newest first",
+        "parameters": [status_param(None), LIMIT, CURSOR],
+        "responses": {"200": ok("A page of requests", ref("MembershipRequestPage")),
+                      "400": error("Invalid parameters or cursor", "invalid_request",
+                                   "invalid_cursor")}})},
+    "/me/notifications": {"get": secured({
+        "operationId": "myNotifications",
+        "summary": "Pending requests of the organizations the caller administers",
+        "responses": {"200": ok("The inbox", ref("Notifications"))}})},
+}
+
+DOCUMENT = {
+    "openapi": "3.0.3",
+    "info": {
+        "title": "Adhesion",
+        "version": "1.0.0",
+        "description": "Ask to join an organization; its admins accept or refuse. Errors are "
+                       "{\"code\", \"message\"}; every route but /health and /openapi.json needs "
+                       "a bearer token (an OIDC or Cognito ID token).",
+    },
+    "paths": PATHS,
+    "components": {
+        "schemas": SCHEMAS,
+        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+    },
+}
+
+if __name__ == "__main__":
+    TARGET.write_text(json.dumps(DOCUMENT, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"wrote {TARGET}")
