@@ -7,7 +7,9 @@ STAMP := $(VENV)/.installed
 
 .PHONY: test run lint openapi clean
 
-$(STAMP): requirements.txt requirements-dev.txt constraints.txt
+include infra/deploy.mk
+
+$(STAMP): $(wildcard requirements*.txt) constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip==25.3
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt -c constraints.txt

@@ -1,0 +1,1 @@
+# Packaging and deployment targets (issue 4). Included by the Makefile.
