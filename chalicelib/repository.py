@@ -217,41 +217,51 @@ def _index_keys(number: int) -> set[str]:
 @dataclass
 class _Writes:
     """A transaction under construction that remembers which domain error each
-    conditional step stands for. PynamoDB sends condition checks, deletes, puts
-    and updates in that order, and DynamoDB reports cancellation reasons in the
-    order it was sent, so the errors are kept in the same groups."""
+    conditional step stands for.
 
-    checks: list[tuple[tuple, DomainError | None]] = field(default_factory=list)
-    deletes: list[tuple[tuple, DomainError | None]] = field(default_factory=list)
-    puts: list[tuple[tuple, DomainError | None]] = field(default_factory=list)
-    updates: list[tuple[tuple, DomainError | None]] = field(default_factory=list)
+    PynamoDB sends condition checks, deletes, puts and updates in that order, and
+    DynamoDB reports one cancellation reason per item in the order sent; when
+    several conditions fail, the error of the step added first wins, so callers
+    add steps in the order their errors should be reported.
+    """
+
+    groups: dict[str, list[tuple[int, tuple, DomainError | None]]] = field(
+        default_factory=lambda: {"check": [], "delete": [], "put": [], "update": []})
+
+    def _add(self, kind: str, args: tuple, error: DomainError | None) -> None:
+        self.groups[kind].append((sum(map(len, self.groups.values())), args, error))
 
     def check(self, model_cls, hash_key, range_key, condition: Condition, error: DomainError):
-        self.checks.append(((model_cls, hash_key, range_key, condition), error))
+        self._add("check", (model_cls, hash_key, range_key, condition), error)
 
     def delete(self, item, condition: Condition | None = None, error: DomainError | None = None):
-        self.deletes.append(((item, condition), error))
+        self._add("delete", (item, condition), error)
 
     def put(self, item, condition: Condition | None = None, error: DomainError | None = None):
-        self.puts.append(((item, condition), error))
+        self._add("put", (item, condition), error)
 
     def update(self, item, actions: list[Action], condition: Condition | None = None,
                error: DomainError | None = None):
-        self.updates.append(((item, actions, condition), error))
+        self._add("update", (item, actions, condition), error)
 
     def apply(self, transaction: TransactWrite) -> None:
-        for args, _ in self.checks:
-            transaction.condition_check(*args[:3], condition=args[3])
-        for (item, condition), _ in self.deletes:
+        for _, (model_cls, hash_key, range_key, condition), _ in self.groups["check"]:
+            transaction.condition_check(model_cls, hash_key, range_key, condition=condition)
+        for _, (item, condition), _ in self.groups["delete"]:
             transaction.delete(item, condition=condition)
-        for (item, condition), _ in self.puts:
+        for _, (item, condition), _ in self.groups["put"]:
             transaction.save(item, condition=condition)
-        for (item, actions, condition), _ in self.updates:
+        for _, (item, actions, condition), _ in self.groups["update"]:
             transaction.update(item, actions=actions, condition=condition)
 
-    def errors(self) -> list[DomainError | None]:
-        return [error for group in (self.checks, self.deletes, self.puts, self.updates)
-                for _, error in group]
+    def first_failure(self, codes: list[str | None]) -> DomainError | None:
+        """The error of the earliest-added step whose condition failed."""
+        sent = [step for kind in ("check", "delete", "put", "update") for step in self.groups[kind]]
+        failed = [(order, error) for (order, _, error), code in zip(sent, codes, strict=False)
+                  if code == "ConditionalCheckFailed"]
+        if not failed:
+            return None
+        return min(failed, key=lambda pair: pair[0])[1] or Conflict()
 
 
 class PynamoMembershipRepository:
@@ -264,22 +274,20 @@ class PynamoMembershipRepository:
     # -- plumbing ---------------------------------------------------------------------
 
     def _commit(self, writes: _Writes) -> None:
-        errors = writes.errors()
         for attempt in range(_CONFLICT_RETRIES + 1):
             try:
                 with TransactWrite(connection=self._connection) as transaction:
                     writes.apply(transaction)
                 return
             except TransactWriteError as e:
-                reasons = e.cancellation_reasons or []
-                codes = [reason.code if reason else None for reason in reasons]
-                for code, error in zip(codes, errors, strict=False):
-                    if code == "ConditionalCheckFailed":
-                        raise (error or Conflict()) from e
-                if "TransactionConflict" not in codes or attempt == _CONFLICT_RETRIES:
-                    if "TransactionConflict" in codes:
-                        raise Conflict() from e
+                codes = [reason.code if reason else None for reason in e.cancellation_reasons or []]
+                error = writes.first_failure(codes)
+                if error is not None:
+                    raise error from e
+                if "TransactionConflict" not in codes:
                     raise
+                if attempt == _CONFLICT_RETRIES:
+                    raise Conflict() from e
                 # Another transaction held one of our items; they are short, so a
                 # jittered pause is enough for it to finish.
                 self._sleep(random.uniform(0, 0.05 * 2**attempt))  # noqa: S311 (jitter, not secrecy)
@@ -442,6 +450,13 @@ class PynamoMembershipRepository:
         org_pk = _org_pk(request.organization_id)
         stamp = _sort_stamp(request)
         writes = _Writes()
+        # The organization update doubles as its existence check.
+        writes.update(
+            OrganizationModel(org_pk, _ORG_SK),
+            [OrganizationModel.pending_count.add(1)],
+            condition=OrganizationModel.pk.exists(),
+            error=OrganizationNotFound(),
+        )
         writes.check(
             MembershipModel, org_pk, _member_sk(request.user.id),
             MembershipModel.pk.does_not_exist(), AlreadyMember(),
@@ -469,13 +484,6 @@ class PynamoMembershipRepository:
             ),
             condition=MembershipRequestModel.pk.does_not_exist(),
             error=Conflict(),
-        )
-        # The organization update doubles as its existence check.
-        writes.update(
-            OrganizationModel(org_pk, _ORG_SK),
-            [OrganizationModel.pending_count.add(1)],
-            condition=OrganizationModel.pk.exists(),
-            error=OrganizationNotFound(),
         )
         writes.update(
             _profile_item(requester),
@@ -514,13 +522,15 @@ class PynamoMembershipRepository:
     def list_user_requests(self, user_id: str, status: RequestStatus | None, limit: int,
                            cursor: str | None) -> Page[MembershipRequest]:
         if status is None:
+            # Memberships share this partition (GSI2SK MEMBER#...); requests are REQ#...
             index, number, partition = MembershipRequestModel.by_user, 2, _user_pk(user_id)
+            only_requests = MembershipRequestModel.gsi2sk.startswith("REQ#")
         else:
             index, number = MembershipRequestModel.by_user_status, 3
-            partition = f"USER#{user_id}#REQ#{status.value}"
+            partition, only_requests = f"USER#{user_id}#REQ#{status.value}", None
         start = _decode_cursor(cursor, _index_keys(number), (f"GSI{number}PK", partition))
         results = index.query(
-            partition, limit=limit, page_size=limit, last_evaluated_key=start,
+            partition, only_requests, limit=limit, page_size=limit, last_evaluated_key=start,
             scan_index_forward=False,
         )
         items = [membership_request_from_item(item) for item in results]

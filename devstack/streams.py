@@ -30,7 +30,7 @@ class StreamReader:
         self._client = streams_client
         self._arn = stream_arn
         self._pending: list[dict[str, Any]] = []
-        self._iterators: dict[str, str] = {}
+        self._last_sequence: dict[str, str] = {}
 
     def _shards(self) -> list[str]:
         description = self._client.describe_stream(StreamArn=self._arn)["StreamDescription"]
@@ -41,17 +41,21 @@ class StreamReader:
         records = self._pending
         self._pending = []
         for shard in self._shards():
-            iterator = self._iterators.get(shard) or self._client.get_shard_iterator(
-                StreamArn=self._arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON",
-            )["ShardIterator"]
+            # A fresh iterator on every read, positioned after the last record seen:
+            # the emulator replaces a table's shard when it rolls back a cancelled
+            # transaction, and an iterator kept across reads would follow the old one.
+            last = self._last_sequence.get(shard)
+            position = ({"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": last}
+                        if last else {"ShardIteratorType": "TRIM_HORIZON"})
+            iterator = self._client.get_shard_iterator(
+                StreamArn=self._arn, ShardId=shard, **position)["ShardIterator"]
             while iterator:
                 response = self._client.get_records(ShardIterator=iterator, Limit=1000)
-                iterator = response.get("NextShardIterator")
                 if not response["Records"]:
                     break
                 records.extend(response["Records"])
-            if iterator:
-                self._iterators[shard] = iterator
+                self._last_sequence[shard] = response["Records"][-1]["dynamodb"]["SequenceNumber"]
+                iterator = response.get("NextShardIterator")
         return [self._as_lambda_record(record) for record in records]
 
     def unread(self, records: list[dict[str, Any]]) -> None:

@@ -21,6 +21,9 @@ _issuer = Issuer()
 
 
 def pytest_configure(config):
+    from devstack.emulator import serialize_dynamodb_requests
+
+    serialize_dynamodb_requests()
     jwks_url = _issuer.start()
     os.environ.update({
         "AWS_ACCESS_KEY_ID": "testing",
@@ -167,3 +170,42 @@ def stream(aws, chalice_client):
             return deliver(reader, lambda event: chalice_client.lambda_.invoke("notify", event).payload)
 
     return Stream()
+
+
+@pytest.fixture
+def flows(api):
+    from tests.factories import Flows
+
+    return Flows(api)
+
+
+@pytest.fixture
+def world(flows, make_user):
+    from tests.factories import World
+
+    admin = make_user("alice", locale="en", name="Alice Admin")
+    editor = make_user("erin", name="Erin Editor")
+    requester = make_user("rita", name="Rita Requester")
+    outsider = make_user("oscar", name="Oscar Outsider")
+    other_admin = make_user("zoe", name="Zoe Elsewhere")
+    org_id = flows.organization(admin, "Etalab", "Open data team")
+    other_org_id = flows.organization(other_admin, "Other org")
+    flows.member(admin, editor, org_id, "editor")
+    request = flows.ask(requester, org_id, "I maintain the address datasets.")
+    other_request = flows.ask(outsider, other_org_id, "Let me in elsewhere.")
+    return World(org_id, other_org_id, admin, editor, requester, outsider, other_admin, request,
+                 other_request)
+
+
+@pytest.fixture
+def items(aws):
+    from tests.factories import table_items
+
+    return lambda: table_items(REGION, TABLE)
+
+
+@pytest.fixture
+def item(aws):
+    from tests.factories import stored
+
+    return lambda pk, sk: stored(REGION, TABLE, pk, sk)
