@@ -1,0 +1,83 @@
+"""``make deploy`` (infra/deploy.mk): what it runs, in which order, and that it runs
+nothing against AWS unless told CONFIRM=yes."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from infra.stages import PROJECT_DIR, mail_domain
+
+pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+
+
+@pytest.fixture
+def fake_aws(tmp_path) -> tuple[Path, Path]:
+    """An `aws` that only records how it was called."""
+    calls = tmp_path / "aws-calls"
+    script = tmp_path / "aws"
+    script.write_text(f'#!/bin/sh\necho "$@" >> "{calls}"\n', encoding="utf-8")
+    script.chmod(0o755)
+    return script, calls
+
+
+def _make(*arguments: str) -> subprocess.CompletedProcess:
+    # A clean make: not the flags of a `make test` this may be running under.
+    env = {k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL"}}
+    command = ["make", "--no-print-directory", *arguments]
+    return subprocess.run(command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True,  # noqa: S603
+                          timeout=60, check=False)
+
+
+def test_deploy_without_confirmation_shows_the_plan_and_runs_nothing(fake_aws):
+    script, calls = fake_aws
+
+    result = _make("deploy", "STAGE=prod", f"AWS={script}")
+
+    assert result.returncode != 0
+    assert "CONFIRM=yes" in result.stderr
+    plan = result.stdout
+    assert "cloudformation deploy --stack-name adhesion-prod-data --template-file infra/template.yaml" in plan
+    assert f"MailDomain={mail_domain('prod')}" in plan
+    assert plan.index("adhesion-prod-data") < plan.index("--stack-name adhesion-prod ")
+    assert not calls.exists()
+
+
+def test_deploy_needs_an_artifact_bucket_before_anything_runs(fake_aws):
+    script, calls = fake_aws
+
+    result = _make("deploy", "STAGE=dev", "CONFIRM=yes", f"AWS={script}")
+
+    assert result.returncode != 0
+    assert "ARTIFACT_BUCKET" in result.stderr
+    assert not calls.exists()
+
+
+def test_deploy_refuses_an_unknown_stage():
+    result = _make("deploy", "STAGE=staging", "CONFIRM=yes")
+
+    assert result.returncode != 0
+    assert "STAGE must be dev or prod" in result.stderr
+
+
+def test_confirmed_deploy_packages_checks_then_deploys_stateful_before_application():
+    # -n prints the commands without running them (the nested make too).
+    result = _make("-n", "deploy", "STAGE=dev", "CONFIRM=yes", "ARTIFACT_BUCKET=artifacts")
+
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+
+    def step(fragment: str) -> int:
+        return next(i for i, line in enumerate(lines) if fragment in line)
+
+    order = [step("-m infra.package dev build/dev"),
+             step("cfn-lint infra/template.yaml build/dev/sam.yaml"),
+             step("cloudformation deploy --stack-name adhesion-dev-data"),
+             step("--enable-termination-protection --stack-name adhesion-dev-data"),
+             step("cloudformation package --template-file build/dev/sam.yaml --s3-bucket artifacts"),
+             step("cloudformation deploy --stack-name adhesion-dev --template-file build/dev/packaged.yaml")]
+    assert order == sorted(order)
+    assert "--parameter-overrides Stage=dev" in lines[order[-1]]
