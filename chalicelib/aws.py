@@ -12,6 +12,15 @@ class AwsClients:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
 
+    def _client(self, service: str, **config):
+        # boto3 is imported here, not at module level: the API functions never need it.
+        import boto3
+        from botocore.config import Config
+
+        return boto3.session.Session().client(
+            service, region_name=self._settings.region or None,
+            endpoint_url=self._settings.aws_endpoint_url, config=Config(**config) if config else None)
+
     @functools.cached_property
     def dynamodb(self):
         """The PynamoDB connection used for transactions (PynamoDB builds its botocore
@@ -23,9 +32,19 @@ class AwsClients:
 
     @functools.cached_property
     def sesv2(self):
-        # boto3 is imported here, not at module level: the API functions never send email.
-        import boto3
+        # One attempt per call: the notifier retries, within the stream function's time
+        # budget, with its own backoff, and counts every retry (docs/reliability.md).
+        return self._client("sesv2", retries={"total_max_attempts": 1}, connect_timeout=2,
+                            read_timeout=5)
 
-        return boto3.session.Session().client(
-            "sesv2", region_name=self._settings.region or None,
-            endpoint_url=self._settings.aws_endpoint_url)
+    @functools.cached_property
+    def sqs(self):
+        """The stream function's failure queue, drained by ``python -m ops redrive``."""
+        return self._client("sqs")
+
+    @functools.cached_property
+    def dynamodbstreams(self):
+        """The table's stream, read back by ``python -m ops redrive``. The regional
+        endpoint, not the account-based one botocore derives from the stream's ARN:
+        both serve the same API, and emulators only serve the regional one."""
+        return self._client("dynamodbstreams", account_id_endpoint_mode="disabled")

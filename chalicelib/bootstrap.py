@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import functools
 import secrets
+import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from chalicelib.aws import AwsClients
@@ -22,6 +24,10 @@ class Container:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.aws = AwsClients(settings)
+        # How the notifier waits between retries; fault-injection tests only advance time.
+        self.sleep: Callable[[float], None] = time.sleep
+        # Replaceable before first use, so that tests can move time forward.
+        self.clock = utc_now
 
     @functools.cached_property
     def repository(self):
@@ -33,14 +39,15 @@ class Container:
     def organizations(self):
         from chalicelib.services.organizations import OrganizationService
 
-        return OrganizationService(self.repository, utc_now, new_id)
+        return OrganizationService(self.repository, self.clock, new_id)
 
     @functools.cached_property
     def membership_requests(self):
         from chalicelib.services.membership_requests import MembershipRequestService
 
-        return MembershipRequestService(self.repository, utc_now, new_id,
-                                        self.settings.max_pending_requests)
+        return MembershipRequestService(self.repository, self.clock, new_id,
+                                        self.settings.max_pending_requests,
+                                        self.settings.request_cooldown_seconds)
 
     @functools.cached_property
     def signing_keys(self):
@@ -67,17 +74,42 @@ class Container:
                          self.settings.mail_configuration_set)
 
     @functools.cached_property
-    def notifier(self):
+    def email_ledger(self):
         from chalicelib.repository import PynamoEmailLedger
+
+        return PynamoEmailLedger(self.settings.email_claim_lease_seconds,
+                                 self.settings.email_ledger_ttl_seconds)
+
+    @functools.cached_property
+    def metrics(self):
+        """EMF metrics in Lambda; nothing elsewhere (tests, the local stack, the CLI)."""
+        if self.settings.log_format != "json":
+            from chalicelib.services.delivery import NullMetrics
+
+            return NullMetrics()
+        from chalicelib.observability import EmfMetrics
+
+        return EmfMetrics(self.settings.metrics_namespace, service="notify")
+
+    @functools.cached_property
+    def notifier(self):
+        from chalicelib.services.delivery import RetryPolicy
         from chalicelib.services.notifications import Links, MembershipNotifier
 
-        ledger = PynamoEmailLedger(self.settings.email_claim_lease_seconds,
-                                   self.settings.email_ledger_ttl_seconds)
+        if self.settings.log_format == "json":
+            from chalicelib.observability import configure_json_logs
+
+            configure_json_logs(service="notify", level=self.settings.log_level)
         return MembershipNotifier(
-            directory=self.repository, ledger=ledger, mailer=self.mailer,
+            directory=self.repository, ledger=self.email_ledger, mailer=self.mailer,
             links=Links(self.settings.frontend_base_url),
             max_admin_emails=self.settings.max_admin_emails,
             new_token=lambda: secrets.token_hex(16),
+            retry=RetryPolicy(self.settings.mail_send_attempts, self.settings.mail_retry_base_seconds,
+                              self.settings.mail_retry_cap_seconds),
+            reserve_seconds=self.settings.stream_time_reserve_seconds,
+            sleep=self.sleep,
+            metrics=self.metrics,
         )
 
 

@@ -33,9 +33,21 @@ class Settings:
     mail_configuration_set: str
     frontend_base_url: str
     max_pending_requests: int
+    request_cooldown_seconds: int
     max_admin_emails: int
     email_claim_lease_seconds: int
     email_ledger_ttl_seconds: int
+    # Reliability of the stream function (docs/reliability.md).
+    mail_send_attempts: int
+    mail_retry_base_seconds: float
+    mail_retry_cap_seconds: float
+    stream_time_reserve_seconds: float
+    # Observability: JSON logs in Lambda (plain text elsewhere, e.g. tests and the CLI).
+    log_format: str
+    log_level: str
+    metrics_namespace: str
+    # The stream function's on-failure destination, which `python -m ops redrive` drains.
+    notify_failure_queue_url: str
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -55,10 +67,21 @@ class Settings:
             mail_configuration_set=env.get("MAIL_CONFIGURATION_SET", ""),
             frontend_base_url=env.get("FRONTEND_BASE_URL", "").rstrip("/"),
             max_pending_requests=int(env.get("MAX_PENDING_REQUESTS", "10")),
+            # Asking the same organization again (after a withdrawal or a refusal) waits this
+            # long, so that a loop of requests cannot flood its admins with emails.
+            request_cooldown_seconds=int(env.get("REQUEST_COOLDOWN_SECONDS", "300")),
             max_admin_emails=int(env.get("MAX_ADMIN_EMAILS", "25")),
             email_claim_lease_seconds=int(env.get("EMAIL_CLAIM_LEASE_SECONDS", "120")),
             # Streams redeliver for 24 hours; the ledger must outlive that window.
             email_ledger_ttl_seconds=int(env.get("EMAIL_LEDGER_TTL_SECONDS", str(48 * 3600))),
+            mail_send_attempts=int(env.get("MAIL_SEND_ATTEMPTS", "5")),
+            mail_retry_base_seconds=float(env.get("MAIL_RETRY_BASE_SECONDS", "0.2")),
+            mail_retry_cap_seconds=float(env.get("MAIL_RETRY_CAP_SECONDS", "5")),
+            stream_time_reserve_seconds=float(env.get("STREAM_TIME_RESERVE_SECONDS", "10")),
+            log_format=env.get("LOG_FORMAT") or ("json" if env.get("AWS_LAMBDA_FUNCTION_NAME") else "text"),
+            log_level=env.get("LOG_LEVEL", "INFO"),
+            metrics_namespace=env.get("METRICS_NAMESPACE", "Adhesion"),
+            notify_failure_queue_url=env.get("NOTIFY_FAILURE_QUEUE_URL", ""),
         )
 
 

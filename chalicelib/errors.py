@@ -57,6 +57,11 @@ class TooManyPendingRequests(DomainError):
     message = "You have too many pending membership requests."
 
 
+class AskedTooRecently(DomainError):
+    code = "too_many_requests"
+    message = "You asked to join this organization a moment ago; please wait a few minutes."
+
+
 class RequestNotPending(DomainError):
     code = "request_not_pending"
     message = "This membership request has already been closed."

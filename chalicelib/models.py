@@ -162,6 +162,18 @@ class PendingRequestModel(_Item):
     request_id = UnicodeAttribute()
 
 
+class LastAskedModel(_Item):
+    """When a user last asked to join an organization. ``PK: ORG#<org_id>``,
+    ``SK: ASKED#<user_id>``. Written by every request, it enforces the cooldown between
+    two requests to the same organization, then expires (``expires_at``)."""
+
+    class Meta(_TableMeta):
+        pass
+
+    asked_at = NumberAttribute()
+    expires_at = TTLAttribute()
+
+
 class UserProfileModel(_Item):
     """What a user's last token said of them. ``PK: USER#<user_id>``, ``SK: PROFILE``.
 
@@ -181,9 +193,12 @@ class SentEmailModel(_Item):
     """The ledger entry of one email. ``PK: EMAIL#<request_id>#<transition>#<recipient_id>``,
     ``SK: EMAIL``.
 
-    ``state`` is ``sending`` while a worker holds the claim and ``sent`` once SES accepted the
-    message. Entries expire (``expires_at``, the table's TTL attribute) after the stream
-    can no longer redeliver the record that caused them.
+    ``state`` is ``sending`` while a worker holds the claim, ``sent`` once SES accepted the
+    message, ``failed`` (with its ``reason``) once it was given up as undeliverable. The
+    round marker of one (request, transition), ``PK: EMAIL#<request_id>#<transition>``,
+    ``SK: ROUND``, ``state: handled``, says that all its emails were handled. Entries
+    expire (``expires_at``, the table's TTL attribute) after the stream can no longer
+    redeliver the record that caused them.
     """
 
     class Meta(_TableMeta):
@@ -193,4 +208,5 @@ class SentEmailModel(_Item):
     claim_token = UnicodeAttribute()
     claimed_at = NumberAttribute()
     message_id = UnicodeAttribute(null=True)
+    reason = UnicodeAttribute(null=True)
     expires_at = TTLAttribute()

@@ -17,7 +17,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.exceptions import (
+    DeleteError,
+    DoesNotExist,
+    PutError,
+    PynamoDBException,
+    TransactWriteError,
+    UpdateError,
+)
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactGet, TransactWrite
@@ -34,6 +41,7 @@ from chalicelib.domain import (
 )
 from chalicelib.errors import (
     AlreadyMember,
+    AskedTooRecently,
     Conflict,
     DomainError,
     Forbidden,
@@ -45,7 +53,9 @@ from chalicelib.errors import (
     RequestPending,
     TooManyPendingRequests,
 )
+from chalicelib.mail.ledger import FAILED, SENDING, SENT, LedgerUnavailable
 from chalicelib.models import (
+    LastAskedModel,
     MembershipModel,
     MembershipRequestModel,
     OrganizationModel,
@@ -80,6 +90,8 @@ def _pending_sk(user_id: str) -> str:
 _ORG_SK = "ORG"
 _PROFILE_SK = "PROFILE"
 _EMAIL_SK = "EMAIL"
+_ROUND_SK = "ROUND"
+ROUND_HANDLED = "handled"
 
 
 # -- model <-> domain ---------------------------------------------------------------------
@@ -375,10 +387,14 @@ class PynamoMembershipRepository:
 
     def change_role(self, acting_admin_id: str, member: Membership, role: Role,
                     ) -> Membership:
+        return self._change_role(member, role, acting_admin_id)
+
+    def _change_role(self, member: Membership, role: Role, acting_admin_id: str | None) -> Membership:
         changed = Membership(member.organization_id, member.user_id, member.name, role, member.since)
         keys = _membership_index_keys(changed)
         writes = _Writes()
-        self._require_admin(writes, member.organization_id, acting_admin_id, exempt=member.user_id)
+        if acting_admin_id is not None:
+            self._require_admin(writes, member.organization_id, acting_admin_id, exempt=member.user_id)
         writes.update(
             MembershipModel(_org_pk(member.organization_id), _member_sk(member.user_id)),
             [MembershipModel.role.set(role.value)]
@@ -446,7 +462,7 @@ class PynamoMembershipRepository:
     # -- requests ---------------------------------------------------------------------
 
     def create_request(self, request: MembershipRequest, requester: UserProfile,
-                       max_pending: int) -> None:
+                       max_pending: int, cooldown_seconds: int) -> None:
         org_pk = _org_pk(request.organization_id)
         stamp = _sort_stamp(request)
         writes = _Writes()
@@ -484,6 +500,14 @@ class PynamoMembershipRepository:
             ),
             condition=MembershipRequestModel.pk.does_not_exist(),
             error=Conflict(),
+        )
+        asked_at = int(request.created_at.timestamp())
+        writes.put(
+            LastAskedModel(org_pk, f"ASKED#{request.user.id}", asked_at=asked_at,
+                           expires_at=datetime.fromtimestamp(asked_at + cooldown_seconds, tz=UTC)),
+            condition=LastAskedModel.pk.does_not_exist()
+            | (LastAskedModel.asked_at <= asked_at - cooldown_seconds),
+            error=AskedTooRecently(),
         )
         writes.update(
             _profile_item(requester),
@@ -540,9 +564,13 @@ class PynamoMembershipRepository:
                       new_member: Membership | None = None) -> None:
         """Move a pending request to its final status, with everything that goes with it,
         in one transaction. A decision by an admin is re-checked inside it."""
+        self._close_request(request, closed, new_member, check_decider=True)
+
+    def _close_request(self, request: MembershipRequest, closed: MembershipRequest,
+                       new_member: Membership | None, check_decider: bool) -> None:
         org_pk = _org_pk(request.organization_id)
         writes = _Writes()
-        if closed.decided_by is not None:
+        if check_decider and closed.decided_by is not None:
             self._require_admin(writes, request.organization_id, closed.decided_by.id)
         actions = [
             MembershipRequestModel.status.set(closed.status.value),
@@ -577,6 +605,19 @@ class PynamoMembershipRepository:
                       [UserProfileModel.pending_count.add(-1)])
         self._commit(writes)
 
+    # -- operator support (the ops command line) ------------------------------------
+    # An operator acts with their own AWS credentials when an organization cannot act
+    # for itself (it lost its last reachable admin). No acting admin is checked; every
+    # other invariant still is, inside the same transactions: at least one admin per
+    # organization, one decision per request.
+
+    def change_role_by_operator(self, member: Membership, role: Role) -> Membership:
+        return self._change_role(member, role, acting_admin_id=None)
+
+    def close_request_by_operator(self, request: MembershipRequest, closed: MembershipRequest,
+                                  new_member: Membership | None = None) -> None:
+        self._close_request(request, closed, new_member, check_decider=False)
+
     # -- profiles ---------------------------------------------------------------------
 
     def profiles(self, user_ids: Iterable[str]) -> dict[str, UserProfile]:
@@ -592,7 +633,12 @@ class PynamoMembershipRepository:
 
 class PynamoEmailLedger:
     """Remembers which emails went out, keyed by (request, transition, recipient),
-    so that a redelivered stream record sends nothing twice."""
+    so that a redelivered stream record sends nothing twice (the
+    :class:`~chalicelib.mail.ledger.EmailLedger` port).
+
+    Every DynamoDB failure other than a failed condition becomes
+    :class:`~chalicelib.mail.ledger.LedgerUnavailable`, which the notifier retries.
+    """
 
     def __init__(self, lease_seconds: int, ttl_seconds: int,
                  clock: Callable[[], float] = time.time) -> None:
@@ -604,38 +650,99 @@ class PynamoEmailLedger:
     def _key(email_key: str) -> SentEmailModel:
         return SentEmailModel(f"EMAIL#{email_key}", _EMAIL_SK)
 
-    def claim(self, email_key: str, token: str) -> bool:
-        """Take the right to send this email. False when it was already sent or another
-        worker holds a live claim."""
+    @staticmethod
+    def _round(request_id: str, transition: str) -> SentEmailModel:
+        return SentEmailModel(f"EMAIL#{request_id}#{transition}", _ROUND_SK)
+
+    def _expiry(self, now: float) -> datetime:
+        return datetime.fromtimestamp(now + self._ttl, tz=UTC)
+
+    def claim(self, email_key: str, token: str, *, retry_failed: bool = False) -> bool:
+        """Take the right to send this email. False when it was already sent, was given up
+        (unless ``retry_failed``), or another worker holds a live claim."""
         now = self._clock()
         item = self._key(email_key)
-        item.state = "sending"
+        item.state = SENDING
         item.claim_token = token
         item.claimed_at = int(now)
-        item.expires_at = datetime.fromtimestamp(now + self._ttl, tz=UTC)
+        item.expires_at = self._expiry(now)
         # A claim older than the lease belongs to a worker that died mid-send.
-        stale = (SentEmailModel.state == "sending") & (SentEmailModel.claimed_at < int(now) - self._lease)
+        condition = SentEmailModel.pk.does_not_exist() | (
+            (SentEmailModel.state == SENDING) & (SentEmailModel.claimed_at < int(now) - self._lease))
+        if retry_failed:
+            condition = condition | (SentEmailModel.state == FAILED)
         try:
-            item.save(condition=SentEmailModel.pk.does_not_exist() | stale)
+            item.save(condition=condition)
         except PutError as e:
             if e.cause_response_code == "ConditionalCheckFailedException":
                 return False
-            raise
+            raise LedgerUnavailable(f"claim: {e.cause_response_code or e}") from e
         return True
 
     def state(self, email_key: str) -> str | None:
         try:
-            return SentEmailModel.get(f"EMAIL#{email_key}", _EMAIL_SK).state
+            return SentEmailModel.get(f"EMAIL#{email_key}", _EMAIL_SK, consistent_read=True).state
         except SentEmailModel.DoesNotExist:
             return None
+        except PynamoDBException as e:
+            raise LedgerUnavailable(f"state: {e.cause_response_code or e}") from e
 
-    def mark_sent(self, email_key: str, token: str, message_id: str) -> None:
-        self._key(email_key).update(
-            actions=[SentEmailModel.state.set("sent"), SentEmailModel.message_id.set(message_id)],
-            condition=SentEmailModel.claim_token == token,
-        )
+    def seconds_until_stale(self, email_key: str) -> float | None:
+        try:
+            item = SentEmailModel.get(f"EMAIL#{email_key}", _EMAIL_SK, consistent_read=True)
+        except SentEmailModel.DoesNotExist:
+            return None
+        except PynamoDBException as e:
+            raise LedgerUnavailable(f"state: {e.cause_response_code or e}") from e
+        if item.state != SENDING:
+            return None
+        # claim() takes over once claimed_at < now - lease, with whole seconds.
+        return max(0.0, int(item.claimed_at) + self._lease + 1 - self._clock())
+
+    def mark_sent(self, email_key: str, token: str, message_id: str) -> bool:
+        return self._finish(email_key, token, [SentEmailModel.state.set(SENT),
+                                               SentEmailModel.message_id.set(message_id)])
+
+    def mark_failed(self, email_key: str, token: str, reason: str) -> None:
+        self._finish(email_key, token, [SentEmailModel.state.set(FAILED),
+                                        SentEmailModel.reason.set(reason)])
+
+    def _finish(self, email_key: str, token: str, actions: list[Action]) -> bool:
+        try:
+            self._key(email_key).update(actions=actions, condition=SentEmailModel.claim_token == token)
+        except UpdateError as e:
+            if e.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise LedgerUnavailable(f"finish: {e.cause_response_code or e}") from e
+        return True
 
     def release(self, email_key: str, token: str) -> None:
         """Give the claim back after a failed send, so a retry may take it at once."""
-        self._key(email_key).delete(condition=(SentEmailModel.claim_token == token)
-                                    & (SentEmailModel.state == "sending"))
+        try:
+            self._key(email_key).delete(condition=(SentEmailModel.claim_token == token)
+                                        & (SentEmailModel.state == SENDING))
+        except DeleteError as e:
+            if e.cause_response_code == "ConditionalCheckFailedException":
+                return
+            raise LedgerUnavailable(f"release: {e.cause_response_code or e}") from e
+
+    def round_handled(self, request_id: str, transition: str) -> bool:
+        try:
+            SentEmailModel.get(f"EMAIL#{request_id}#{transition}", _ROUND_SK, consistent_read=True)
+        except SentEmailModel.DoesNotExist:
+            return False
+        except PynamoDBException as e:
+            raise LedgerUnavailable(f"round: {e.cause_response_code or e}") from e
+        return True
+
+    def mark_round_handled(self, request_id: str, transition: str) -> None:
+        now = self._clock()
+        item = self._round(request_id, transition)
+        item.state = ROUND_HANDLED
+        item.claim_token = "round"  # noqa: S105 (a marker, not a secret)
+        item.claimed_at = int(now)
+        item.expires_at = self._expiry(now)
+        try:
+            item.save()
+        except PutError as e:
+            raise LedgerUnavailable(f"round: {e.cause_response_code or e}") from e

@@ -1,7 +1,58 @@
-"""Sends email through Amazon SES v2."""
+"""Sends email through Amazon SES v2, and says what each SES failure calls for.
+
+The client comes from :mod:`chalicelib.aws` with botocore's own retries turned off:
+the notifier retries, within the stream function's time budget, and counts each retry.
+"""
 from __future__ import annotations
 
-from chalicelib.mail.port import EmailMessage
+from chalicelib.mail.port import Disposition, EmailMessage, MailError
+from chalicelib.observability import redact
+
+RETRY, REPORT, ACKNOWLEDGE = Disposition.RETRY, Disposition.REPORT, Disposition.ACKNOWLEDGE
+
+#: SES v2 ``SendEmail`` error codes (botocore's sesv2 model) and what each calls for.
+#: docs/reliability.md explains each row; codes not listed fall back on the HTTP status
+#: (5xx: RETRY) or on REPORT, so that an error nobody foresaw is retried later and
+#: reaches the failure queue rather than being dropped.
+SES_ERRORS: dict[str, Disposition] = {
+    # SES asks us to slow down: the sending rate or the quota.
+    "TooManyRequestsException": RETRY,
+    "LimitExceededException": RETRY,
+    "Throttling": RETRY,
+    "ThrottlingException": RETRY,
+    # SES's own faults and timeouts.
+    "InternalFailure": RETRY,
+    "InternalServerError": RETRY,
+    "ServiceUnavailable": RETRY,
+    "RequestTimeout": RETRY,
+    "RequestTimeoutException": RETRY,
+    # This message can never go out as it is.
+    "MessageRejected": ACKNOWLEDGE,  # invalid content, or a sender/recipient not verified
+    "MailFromDomainNotVerifiedException": ACKNOWLEDGE,
+    "BadRequestException": ACKNOWLEDGE,  # e.g. a malformed address
+    "InvalidParameterValue": ACKNOWLEDGE,  # the same, as SES v1 and the emulator name it
+    # Nothing can go out from this account until a person acts.
+    "AccountSuspendedException": REPORT,
+    "SendingPausedException": REPORT,
+    "NotFoundException": REPORT,  # the configuration set is missing
+}
+
+def classify(error: Exception) -> MailError:
+    """The :class:`MailError` that a botocore exception from ``SendEmail`` amounts to."""
+    from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
+
+    if isinstance(error, ClientError):
+        details = error.response.get("Error", {})
+        code = details.get("Code") or "Unknown"
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+        disposition = SES_ERRORS.get(code) or (RETRY if status >= 500 or status == 429 else REPORT)
+        # SES error messages quote addresses; they never reach a log in clear.
+        return MailError(code, disposition, redact(details.get("Message") or ""))
+    if isinstance(error, ConnectionError | HTTPClientError):
+        # Network trouble: connection refused or reset, DNS, timeouts. A read timeout may
+        # follow a send that SES accepted; retrying it risks one duplicate, never a loss.
+        return MailError(type(error).__name__, RETRY, redact(str(error)))
+    return MailError(type(error).__name__, REPORT, redact(str(error)))
 
 
 class SesMailer:
@@ -13,6 +64,8 @@ class SesMailer:
         self._configuration_set = configuration_set
 
     def send(self, message: EmailMessage) -> str:
+        from botocore.exceptions import BotoCoreError, ClientError
+
         request = {
             "FromEmailAddress": self._sender,
             "Destination": {"ToAddresses": [message.to]},
@@ -28,4 +81,7 @@ class SesMailer:
         }
         if self._configuration_set:
             request["ConfigurationSetName"] = self._configuration_set
-        return self._client.send_email(**request)["MessageId"]
+        try:
+            return self._client.send_email(**request)["MessageId"]
+        except (ClientError, BotoCoreError) as e:
+            raise classify(e) from e

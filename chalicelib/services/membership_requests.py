@@ -32,11 +32,12 @@ class MembershipRequestService:
     """
 
     def __init__(self, repository, clock: Callable[[], datetime], new_id: Callable[[], str],
-                 max_pending: int):
+                 max_pending: int, cooldown_seconds: int):
         self._repository = repository
         self._clock = clock
         self._new_id = new_id
         self._max_pending = max_pending
+        self._cooldown_seconds = cooldown_seconds
 
     def ask(self, caller: Caller, org_id: str, comment: str) -> MembershipRequest:
         request = MembershipRequest(
@@ -47,7 +48,8 @@ class MembershipRequestService:
             status=RequestStatus.PENDING,
             created_at=self._clock(),
         )
-        self._repository.create_request(request, profile_of(caller), self._max_pending)
+        self._repository.create_request(request, profile_of(caller), self._max_pending,
+                                        self._cooldown_seconds)
         return request
 
     def list_for_organization(self, caller: Caller, org_id: str, status: RequestStatus,

@@ -1,19 +1,42 @@
-"""Who is told what when a membership request changes status.
+"""Who is told what when a membership request changes status, and how each email goes
+out exactly once although the stream redelivers, SES throttles and processes die.
 
-Driven by the table's stream: each email is keyed by (request, transition,
-recipient) in a ledger, so a redelivered record sends nothing twice.
+Driven by the table's stream. Each email is keyed by (request, transition, recipient)
+in a ledger: claimed, sent, then marked sent; a failed send gives its claim back. The
+guarantees, the error table and the ordering rule are in docs/reliability.md.
 """
 from __future__ import annotations
 
+import itertools
 import logging
+import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from chalicelib.domain import MembershipRequest, RequestStatus, Role, Transition
+from chalicelib.errors import OrganizationNotFound
 from chalicelib.mail import rendering
-from chalicelib.mail.port import EmailMessage, Mailer
+from chalicelib.mail.ledger import FAILED, SENT, EmailLedger, LedgerUnavailable
+from chalicelib.mail.port import Disposition, EmailMessage, Mailer, MailError
+from chalicelib.observability import log_context
+from chalicelib.services.delivery import (
+    Deadline,
+    DeliveryUnavailable,
+    EmailInFlight,
+    Metrics,
+    NullMetrics,
+    OutOfOrder,
+    OutOfTime,
+    RetryPolicy,
+)
 
 logger = logging.getLogger(__name__)
+
+# DynamoDB streams keep records for 24 hours: past that, a request's first record can
+# no longer arrive, so its outcome waits for nothing.
+STREAM_RETENTION = timedelta(hours=24)
 
 _TEMPLATES = {
     Transition.REQUESTED: "request_created",
@@ -24,10 +47,6 @@ _ROLE_LABELS = {
     "fr": {Role.ADMIN: "administrateur", Role.EDITOR: "éditeur"},
     "en": {Role.ADMIN: "admin", Role.EDITOR: "editor"},
 }
-
-
-class EmailInFlight(Exception):
-    """Another worker holds a live claim on this email; retry the record later."""
 
 
 def transition_of(old: MembershipRequest | None,
@@ -43,6 +62,10 @@ def transition_of(old: MembershipRequest | None,
     return None
 
 
+def email_key(request_id: str, transition: Transition, recipient_id: str) -> str:
+    return f"{request_id}#{transition.value}#{recipient_id}"
+
+
 @dataclass(frozen=True)
 class Links:
     frontend_base_url: str
@@ -54,73 +77,277 @@ class Links:
         return f"{self.organization(org_id)}/membership-requests/{request_id}"
 
 
+@dataclass
+class Outcome:
+    """What handling one transition did."""
+
+    sent: int = 0
+    already_sent: int = 0
+    failed: int = 0
+    #: the whole round was handled before (a redelivery): nothing was looked at
+    redelivered: bool = False
+    #: the record names something that does not exist: acknowledged, nothing sent
+    rejected: str | None = None
+
+
 class MembershipNotifier:
     """Sends the emails a request transition calls for, each at most once.
 
-    ``directory`` answers ``get_organization``, ``admins`` and ``profiles`` (the
-    repository); ``ledger`` answers ``claim``, ``state``, ``mark_sent`` and ``release``.
+    Ports: ``directory`` answers ``get_organization``, ``admins`` and ``profiles`` (the
+    repository); ``ledger`` is an :class:`~chalicelib.mail.ledger.EmailLedger`;
+    ``mailer`` a :class:`~chalicelib.mail.port.Mailer`; ``sleep``, ``now`` and ``rand``
+    are the clock and the dice, so that tests never really wait; ``metrics`` counts.
     """
 
-    def __init__(self, directory, ledger, mailer: Mailer, links: Links, max_admin_emails: int,
-                 new_token: Callable[[], str]) -> None:
+    def __init__(self, directory, ledger: EmailLedger, mailer: Mailer, links: Links,
+                 max_admin_emails: int, new_token: Callable[[], str], *,
+                 retry: RetryPolicy | None = None, reserve_seconds: float = 10.0,
+                 sleep: Callable[[float], None] = time.sleep,
+                 now: Callable[[], datetime] = lambda: datetime.now(UTC),
+                 rand: Callable[[float, float], float] = random.uniform,
+                 metrics: Metrics | None = None) -> None:
         self._directory = directory
         self._ledger = ledger
         self._mailer = mailer
         self._links = links
         self._max_admin_emails = max_admin_emails
         self._new_token = new_token
+        self._retry = retry or RetryPolicy()
+        self.reserve_seconds = reserve_seconds
+        self._sleep = sleep
+        self._now = now
+        self._rand = rand
+        self.metrics = metrics or NullMetrics()
+        # Emails SES accepted but the ledger could not record (it was unavailable):
+        # recorded first thing when this container sees the record again.
+        self._unrecorded: dict[str, tuple[str, str]] = {}
 
-    def notify(self, old: MembershipRequest | None, new: MembershipRequest | None) -> int:
-        """Send what the change calls for; return how many emails went out now."""
+    # -- the stream's entry points ------------------------------------------------------
+
+    def notify(self, old: MembershipRequest | None, new: MembershipRequest | None,
+               deadline: Deadline | None = None) -> Outcome:
+        """Send what the change calls for, at most once per recipient."""
         transition = transition_of(old, new)
         if transition is None:
-            return 0
-        organization = self._directory.get_organization(new.organization_id)
+            return Outcome()
+        return self._round(new, transition, deadline or Deadline.unlimited())
+
+    def resend(self, request: MembershipRequest, transition: Transition, *,
+               again: bool = False) -> Outcome:
+        """An operator's re-send: the emails of ``transition`` that the ledger does not
+        show as sent (those given up included), or, with ``again``, every one of them."""
+        return self._round(request, transition, Deadline.unlimited(), resend=True, again=again)
+
+    def record_rejected(self, request_id: str, transition: Transition) -> None:
+        """A record of this request could not be read and was acknowledged: its round
+        counts as handled, so that the request's later emails do not wait for it."""
+        self._retrying(lambda: self._ledger.mark_round_handled(request_id, transition.value),
+                       Deadline.unlimited(), what="ledger")
+
+    # -- one round: the emails of one transition of one request ---------------------------
+
+    def _round(self, request: MembershipRequest, transition: Transition, deadline: Deadline, *,
+               resend: bool = False, again: bool = False) -> Outcome:
+        with log_context(request_id=request.id, organization_id=request.organization_id,
+                         transition=transition.value):
+            if not resend and self._retrying(
+                    lambda: self._ledger.round_handled(request.id, transition.value),
+                    deadline, what="ledger"):
+                return Outcome(redelivered=True)
+            if transition is not Transition.REQUESTED and not resend:
+                self._wait_for_request_round(request, deadline)
+            try:
+                organization = self._directory.get_organization(request.organization_id)
+            except OrganizationNotFound:
+                # Permanent: no retry can make the organization exist again.
+                logger.warning("record acknowledged: unknown organization",
+                               extra={"reason": "unknown_organization"})
+                self.metrics.count("RecordsRejected")
+                self.record_rejected(request.id, transition)
+                return Outcome(rejected="unknown_organization")
+            outcome = Outcome()
+            for recipient_id, message in self._messages(request, transition, organization):
+                with log_context(recipient_id=recipient_id):
+                    if deadline.expired():
+                        raise OutOfTime(request.id)
+                    key = email_key(request.id, transition, recipient_id)
+                    if message is None:
+                        # Permanent: retrying cannot make an address appear (an operator's
+                        # resend tries again, once the user signed in with one).
+                        result = self._give_up_without_address(key, deadline, retry_failed=resend)
+                    elif again:
+                        result = self._send_again(message, deadline)
+                    else:
+                        result = self._send_once(key, message, deadline, retry_failed=resend)
+                    outcome.sent += result == SENT
+                    outcome.already_sent += result == "already"
+                    outcome.failed += result == FAILED
+            self._retrying(lambda: self._ledger.mark_round_handled(request.id, transition.value),
+                           deadline, what="ledger", critical=True)
+            return outcome
+
+    def _wait_for_request_round(self, request: MembershipRequest, deadline: Deadline) -> None:
+        """Ordering: the requester's outcome never leaves before the admins' new-request
+        round has been handled (sent, or given up as undeliverable)."""
+        if self._now() - request.created_at >= STREAM_RETENTION:
+            return
+        if not self._retrying(
+                lambda: self._ledger.round_handled(request.id, Transition.REQUESTED.value),
+                deadline, what="ledger"):
+            logger.info("outcome waits for the new-request round", extra={"reason": "out_of_order"})
+            raise OutOfOrder(request.id)
+
+    def _messages(self, request: MembershipRequest, transition: Transition, organization):
+        """(recipient id, message or None when the recipient has no address), in order."""
         if transition is Transition.REQUESTED:
             # The earliest admins are emailed; beyond the cap the others rely on their inbox.
             recipient_ids = [admin.user_id for admin in
-                             self._directory.admins(new.organization_id, self._max_admin_emails)]
+                             self._directory.admins(request.organization_id, self._max_admin_emails)]
         else:
-            recipient_ids = [new.user.id]
-        profiles = self._directory.profiles([*recipient_ids, new.user.id])
-        requester = profiles.get(new.user.id)
-        sent = 0
+            recipient_ids = [request.user.id]
+        profiles = self._directory.profiles([*recipient_ids, request.user.id])
+        requester = profiles.get(request.user.id)
         for recipient_id in recipient_ids:
             recipient = profiles.get(recipient_id)
-            log = {"request_id": new.id, "organization_id": new.organization_id,
-                   "transition": transition.value, "recipient_id": recipient_id}
             if recipient is None or not recipient.email:
-                # Permanent: retrying cannot make an address appear.
-                logger.warning("no email address for recipient", extra=log)
+                yield recipient_id, None
                 continue
             context = {
                 "recipient_name": recipient.name,
-                "requester_name": new.user.name,
+                "requester_name": request.user.name,
                 "requester_email": requester.email if requester else "",
                 "organization_name": organization.name,
-                "comment": new.comment,
-                "reason": new.reason or "",
-                "role_label": _ROLE_LABELS[rendering.language_of(recipient.locale)].get(new.role, ""),
-                "review_url": self._links.request(new.organization_id, new.id),
-                "organization_url": self._links.organization(new.organization_id),
+                "comment": request.comment,
+                "reason": request.reason or "",
+                "role_label": _ROLE_LABELS[rendering.language_of(recipient.locale)].get(request.role, ""),
+                "review_url": self._links.request(request.organization_id, request.id),
+                "organization_url": self._links.organization(request.organization_id),
             }
             subject, text, html = rendering.render(_TEMPLATES[transition], recipient.locale, context)
-            message = EmailMessage(to=recipient.email, subject=subject, text=text, html=html)
-            if self._send_once(f"{new.id}#{transition.value}#{recipient_id}", message):
-                sent += 1
-                logger.info("email sent", extra=log)
-        return sent
+            yield recipient_id, EmailMessage(to=recipient.email, subject=subject, text=text, html=html)
 
-    def _send_once(self, email_key: str, message: EmailMessage) -> bool:
+    # -- one email ----------------------------------------------------------------------
+
+    def _send_once(self, key: str, message: EmailMessage, deadline: Deadline, *,
+                   retry_failed: bool = False) -> str:
+        """Claim, send, mark sent: ``sent``, ``already`` (sent or given up before) or
+        ``failed`` (given up now)."""
+        pending = self._unrecorded.get(key)
+        if pending is not None:
+            self._retrying(lambda: self._ledger.mark_sent(key, *pending), deadline,
+                           what="ledger", critical=True)
+            del self._unrecorded[key]
+            logger.info("email recorded late", extra={"message_id": pending[1]})
+            return "already"
         token = self._new_token()
-        if not self._ledger.claim(email_key, token):
-            if self._ledger.state(email_key) == "sent":
-                return False
-            raise EmailInFlight(email_key)
         try:
-            message_id = self._mailer.send(message)
-        except Exception:
-            self._ledger.release(email_key, token)
+            claimed = self._retrying(lambda: self._claim(key, token, retry_failed), deadline, what="claim")
+        except EmailInFlight:
+            claimed = self._take_over_when_stale(key, token, retry_failed, deadline)
+        if not claimed:
+            return "already"
+        try:
+            message_id = self._retrying(lambda: self._mailer.send(message), deadline, what="send")
+        except MailError as error:
+            if error.disposition is Disposition.ACKNOWLEDGE:
+                return self._give_up(key, token, error)
+            self._release(key, token)
+            raise DeliveryUnavailable(f"send: {error.code}") from error
+        except BaseException as error:
+            # A process that is really dying (timeout, kill) never gets here; a
+            # simulated one must not release either, or the crash would be undone.
+            if isinstance(error, Exception):
+                self._release(key, token)
             raise
-        self._ledger.mark_sent(email_key, token, message_id)
-        return True
+        # The one window no protocol closes: SES accepted the message and this worker
+        # has not yet recorded it. A crash here sends it again once the lease expires.
+        try:
+            recorded = self._retrying(lambda: self._ledger.mark_sent(key, token, message_id),
+                                      deadline, what="ledger", critical=True)
+        except DeliveryUnavailable:
+            self._unrecorded[key] = (token, message_id)
+            self.metrics.count("EmailsUnrecorded")
+            logger.error("email sent but not recorded", extra={"message_id": message_id})
+            raise
+        if not recorded:
+            logger.warning("email sent after its claim expired", extra={"message_id": message_id})
+        self.metrics.count("EmailsSent")
+        logger.info("email sent", extra={"message_id": message_id})
+        return SENT
+
+    def _give_up_without_address(self, key: str, deadline: Deadline, *, retry_failed: bool) -> str:
+        token = self._new_token()
+        if not self._retrying(lambda: self._ledger.claim(key, token, retry_failed=retry_failed),
+                              deadline, what="claim"):
+            return "already"
+        return self._give_up(key, token, MailError("no_email_address", Disposition.ACKNOWLEDGE))
+
+    def _send_again(self, message: EmailMessage, deadline: Deadline) -> str:
+        message_id = self._retrying(lambda: self._mailer.send(message), deadline, what="send")
+        self.metrics.count("EmailsSent")
+        logger.info("email sent again by an operator", extra={"message_id": message_id})
+        return SENT
+
+    def _claim(self, key: str, token: str, retry_failed: bool) -> bool:
+        if self._ledger.claim(key, token, retry_failed=retry_failed):
+            return True
+        if self._ledger.state(key) in (SENT, FAILED):
+            return False
+        # Another worker is sending it (or just gave its claim back): wait a little.
+        raise EmailInFlight(key)
+
+    def _take_over_when_stale(self, key: str, token: str, retry_failed: bool,
+                              deadline: Deadline) -> bool:
+        """The claim outlived the backoff: its worker most likely died (a live one holds
+        a claim for one send and its retries, well under the lease). Wait until the lease
+        lets us take it over, if the time budget allows; otherwise defer the record."""
+        wait = self._retrying(lambda: self._ledger.seconds_until_stale(key), deadline, what="ledger")
+        wait = 0.0 if wait is None else wait  # given back or finished meanwhile
+        if not deadline.allows(wait):
+            raise EmailInFlight(key)
+        logger.info("waiting for an abandoned claim to expire", extra={"wait_seconds": round(wait, 1)})
+        self._sleep(wait)
+        return self._retrying(lambda: self._claim(key, token, retry_failed), deadline, what="claim")
+
+    def _give_up(self, key: str, token: str, error: MailError) -> str:
+        logger.warning("email failed permanently",
+                       extra={"reason": error.code, "detail": error.detail})
+        self.metrics.count("EmailsFailedPermanently")
+        try:
+            self._ledger.mark_failed(key, token, error.code)
+        except LedgerUnavailable:
+            # The claim stays; once its lease expires a redelivery tries again and
+            # fails the same way. Nothing is lost or doubled.
+            logger.warning("could not record a permanent failure", exc_info=True)
+        return FAILED
+
+    def _release(self, key: str, token: str) -> None:
+        try:
+            self._ledger.release(key, token)
+        except LedgerUnavailable:
+            # The claim expires with its lease; a retry waits that long, no more.
+            logger.warning("could not release a claim", exc_info=True)
+
+    # -- retries ------------------------------------------------------------------------
+
+    def _retrying(self, call: Callable, deadline: Deadline, *, what: str, critical: bool = False):
+        """``call()``, retried on transient failures with capped, jittered backoff while
+        the deadline allows (``critical`` calls may use the reserve). Gives up with
+        :class:`DeliveryUnavailable` (or :class:`EmailInFlight` for a busy claim)."""
+        for attempt in itertools.count(1):
+            try:
+                return call()
+            except (MailError, LedgerUnavailable, EmailInFlight) as error:
+                if isinstance(error, MailError) and error.disposition is not Disposition.RETRY:
+                    raise
+                pause = self._retry.pause(attempt, self._rand)
+                if attempt >= self._retry.attempts or not deadline.allows(pause, critical=critical):
+                    if isinstance(error, EmailInFlight):
+                        raise
+                    raise DeliveryUnavailable(f"{what}: {error}") from error
+                self.metrics.count("EmailsRetried" if what == "send" else "LedgerRetried")
+                logger.warning("retrying", extra={
+                    "operation": what, "attempt": attempt, "pause_seconds": round(pause, 3),
+                    "error": getattr(error, "code", type(error).__name__)})
+                self._sleep(pause)
+        raise AssertionError("unreachable")  # pragma: no cover

@@ -47,7 +47,7 @@ def test_a_demoted_admin_cannot_change_roles_either(world, container, item):
 
 def test_asking_to_join_a_vanished_organization_writes_nothing(world, container):
     before = table_items(REGION, TABLE)
-    service = MembershipRequestService(container.repository, lambda: NOW, lambda: "f" * 32, 10)
+    service = MembershipRequestService(container.repository, lambda: NOW, lambda: "f" * 32, 10, 300)
     with pytest.raises(OrganizationNotFound):
         service.ask(Caller("paul", "Paul", "p@x.org", "fr"), "e" * 32, "hi")
     assert table_items(REGION, TABLE) == before

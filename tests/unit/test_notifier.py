@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -16,9 +16,17 @@ from chalicelib.domain import (
     UserProfile,
     UserRef,
 )
-from chalicelib.mail.port import FakeMailer
-from chalicelib.services.notifications import EmailInFlight, Links, MembershipNotifier, transition_of
-from tests.fakes import FakeDirectory, InMemoryEmailLedger
+from chalicelib.mail.port import Disposition, FakeMailer, MailError
+from chalicelib.services.delivery import (
+    Deadline,
+    DeliveryUnavailable,
+    EmailInFlight,
+    OutOfOrder,
+    OutOfTime,
+    RetryPolicy,
+)
+from chalicelib.services.notifications import Links, MembershipNotifier, transition_of
+from tests.fakes import FakeDirectory, FakeSleep, InMemoryEmailLedger, RecordingMetrics
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 ORG = Organization("o1", "Etalab", "", NOW, 3, 2, 1)
@@ -40,7 +48,8 @@ def _notifier(admins=("alice", "bea"), profiles=PROFILES, mailer=None, ledger=No
     directory = FakeDirectory(ORG, [_admin(a) for a in admins], list(profiles))
     tokens = iter(range(1_000_000))
     notifier = MembershipNotifier(directory, ledger or InMemoryEmailLedger(), mailer or FakeMailer(),
-                                  Links("https://front.test"), cap, lambda: f"t{next(tokens)}")
+                                  Links("https://front.test"), cap, lambda: f"t{next(tokens)}",
+                                  sleep=FakeSleep(), now=lambda: NOW)
     return notifier, directory
 
 
@@ -61,7 +70,7 @@ def test_only_status_transitions_are_worth_an_email(old, new, expected):
 def test_a_new_request_sends_one_message_per_admin():
     mailer = FakeMailer()
     notifier, _ = _notifier(mailer=mailer)
-    assert notifier.notify(None, PENDING) == 2
+    assert notifier.notify(None, PENDING).sent == 2
     assert [(m.to, m.subject) for m in mailer.sent] == [
         ("alice@example.org", "New request to join your organization"),
         ("bea@example.org", "Nouvelle demande d'adhésion à votre organisation"),
@@ -81,7 +90,9 @@ def test_a_decision_emails_the_requester_only():
     mailer = FakeMailer()
     notifier, _ = _notifier(mailer=mailer)
     accepted = replace(PENDING, status=RequestStatus.ACCEPTED, role=Role.EDITOR)
-    assert notifier.notify(PENDING, accepted) == 1
+    notifier.notify(None, PENDING)
+    mailer.sent.clear()
+    assert notifier.notify(PENDING, accepted).sent == 1
     assert [m.to for m in mailer.sent] == ["paul@example.org"]
     assert "éditeur" in mailer.sent[0].text
 
@@ -90,7 +101,7 @@ def test_processing_a_record_twice_sends_nothing_new():
     mailer, ledger = FakeMailer(), InMemoryEmailLedger()
     notifier, _ = _notifier(mailer=mailer, ledger=ledger)
     notifier.notify(None, PENDING)
-    assert notifier.notify(None, PENDING) == 0
+    assert notifier.notify(None, PENDING).sent == 0
     assert len(mailer.sent) == 2
     assert {entry["state"] for entry in ledger.entries.values()} == {"sent"}
 
@@ -98,7 +109,8 @@ def test_processing_a_record_twice_sends_nothing_new():
 def test_a_recipient_without_email_is_skipped_not_retried():
     mailer = FakeMailer()
     notifier, _ = _notifier(profiles=[p for p in PROFILES if p.user_id != "bea"], mailer=mailer)
-    assert notifier.notify(None, PENDING) == 1
+    outcome = notifier.notify(None, PENDING)
+    assert (outcome.sent, outcome.failed) == (1, 1)
     assert [m.to for m in mailer.sent] == ["alice@example.org"]
 
 
@@ -129,4 +141,154 @@ def test_a_claim_abandoned_beyond_its_lease_is_taken_over():
     clock[0] += 121
     mailer = FakeMailer()
     notifier, _ = _notifier(ledger=ledger, mailer=mailer)
-    assert notifier.notify(None, PENDING) == 2
+    assert notifier.notify(None, PENDING).sent == 2
+
+
+# -- reliability: retries, permanent failures, ordering ------------------------------------
+
+ACCEPTED = replace(PENDING, status=RequestStatus.ACCEPTED, role=Role.EDITOR)
+
+
+class FlakyMailer(FakeMailer):
+    """Fails the first calls with the given errors, then sends."""
+
+    def __init__(self, *errors: Exception) -> None:
+        super().__init__()
+        self.errors = list(errors)
+        self.calls = 0
+
+    def send(self, message):
+        self.calls += 1
+        if self.errors:
+            raise self.errors.pop(0)
+        return super().send(message)
+
+
+def _reliable(mailer, ledger=None, sleep=None, now=NOW, attempts=5):
+    directory = FakeDirectory(ORG, [_admin("alice"), _admin("bea")], list(PROFILES))
+    tokens = iter(range(1_000_000))
+    metrics = RecordingMetrics()
+    sleep = sleep or FakeSleep()
+    notifier = MembershipNotifier(directory, ledger or InMemoryEmailLedger(clock=sleep.clock), mailer,
+                                  Links("https://front.test"), 25, lambda: f"t{next(tokens)}",
+                                  retry=RetryPolicy(attempts, 0.2, 5.0), sleep=sleep,
+                                  now=lambda: now, rand=lambda low, high: high, metrics=metrics)
+    return notifier, metrics, sleep
+
+
+def _throttled():
+    return MailError("TooManyRequestsException", Disposition.RETRY)
+
+
+def test_a_throttled_send_is_retried_with_capped_exponential_pauses():
+    mailer = FlakyMailer(*[_throttled() for _ in range(4)])
+    notifier, metrics, sleep = _reliable(mailer)
+    assert notifier.notify(None, PENDING).sent == 2
+    # full jitter, drawn at its upper bound here: 0.2, 0.4, 0.8, 1.6 s
+    assert sleep.pauses == [0.2, 0.4, 0.8, 1.6]
+    assert metrics.counts["EmailsRetried"] == 4 and metrics.counts["EmailsSent"] == 2
+
+
+def test_pauses_never_exceed_the_cap():
+    assert [RetryPolicy(10, 0.2, 5.0).pause(n, lambda low, high: high) for n in (1, 5, 6, 9)] == [
+        0.2, 3.2, 5.0, 5.0]
+
+
+def test_a_send_still_throttled_after_its_attempts_defers_the_record_and_releases_its_claim():
+    ledger = InMemoryEmailLedger()
+    notifier, _, _ = _reliable(FlakyMailer(*[_throttled() for _ in range(5)]), ledger=ledger)
+    with pytest.raises(DeliveryUnavailable):
+        notifier.notify(None, PENDING)
+    assert ledger.entries == {}
+
+
+def test_no_pause_is_taken_that_the_time_budget_cannot_afford():
+    clock = FakeSleep()
+    notifier, _, _ = _reliable(FlakyMailer(_throttled(), _throttled(), _throttled()), sleep=clock)
+    started = clock.now
+    deadline = Deadline(lambda: 1.0 - (clock.now - started), reserve_seconds=10)  # reserve 0.1 s
+    with pytest.raises(DeliveryUnavailable):
+        notifier.notify(None, PENDING, deadline)
+    assert clock.pauses == [0.2, 0.4]  # the third pause (0.8 s) would not fit
+
+
+def test_time_running_out_between_recipients_defers_the_rest():
+    clock = FakeSleep()
+    notifier, _, _ = _reliable(FlakyMailer(), sleep=clock)
+    with pytest.raises(OutOfTime):
+        notifier.notify(None, PENDING, Deadline(lambda: 0.0, reserve_seconds=10))
+
+
+def test_a_message_ses_rejects_is_given_up_counted_and_remembered():
+    ledger = InMemoryEmailLedger()
+    mailer = FlakyMailer(MailError("MessageRejected", Disposition.ACKNOWLEDGE, "Email address not verified"))
+    notifier, metrics, _ = _reliable(mailer, ledger=ledger)
+    outcome = notifier.notify(None, PENDING)
+    assert (outcome.sent, outcome.failed) == (1, 1)
+    assert ledger.entries["r1#requested#alice"] | {"token": "?"} == {
+        "state": "failed", "reason": "MessageRejected", "token": "?", "claimed_at": 1_000_000}
+    assert ledger.round_handled("r1", "requested")
+    assert metrics.counts["EmailsFailedPermanently"] == 1
+    # AND a redelivery sends nothing more, while an operator's resend tries it again
+    assert notifier.notify(None, PENDING).redelivered
+    assert notifier.resend(PENDING, Transition.REQUESTED).sent == 1
+
+
+def test_an_account_wide_stop_is_reported_at_once_without_retrying():
+    paused = MailError("SendingPausedException", Disposition.REPORT)
+    notifier, metrics, sleep = _reliable(FlakyMailer(paused))
+    with pytest.raises(DeliveryUnavailable):
+        notifier.notify(None, PENDING)
+    assert sleep.pauses == [] and metrics.counts["EmailsRetried"] == 0
+
+
+def test_an_email_the_ledger_could_not_record_is_recorded_when_the_record_comes_back():
+    class StubbornLedger(InMemoryEmailLedger):
+        refusals = 5
+
+        def mark_sent(self, *args):
+            if self.refusals:
+                self.refusals -= 1
+                from chalicelib.mail.ledger import LedgerUnavailable
+
+                raise LedgerUnavailable("throttled")
+            return super().mark_sent(*args)
+
+    mailer = FlakyMailer()
+    notifier, metrics, _ = _reliable(mailer, ledger=StubbornLedger())
+    with pytest.raises(DeliveryUnavailable):
+        notifier.notify(None, PENDING)
+    assert notifier.notify(None, PENDING).already_sent == 1
+    assert [m.to for m in mailer.sent] == ["alice@example.org", "bea@example.org"]
+    assert metrics.counts["EmailsUnrecorded"] == 1
+
+
+def test_the_outcome_waits_until_the_admins_round_is_handled():
+    # GIVEN a request whose new-request record was not handled yet (it waits in the
+    # failure queue, say)
+    mailer = FlakyMailer()
+    notifier, _, _ = _reliable(mailer)
+    # WHEN its acceptance arrives THEN the outcome waits
+    with pytest.raises(OutOfOrder):
+        notifier.notify(PENDING, ACCEPTED)
+    assert mailer.sent == []
+    # AND once the admins' round is handled, it goes out after it
+    notifier.notify(None, PENDING)
+    notifier.notify(PENDING, ACCEPTED)
+    assert [m.to for m in mailer.sent] == ["alice@example.org", "bea@example.org", "paul@example.org"]
+
+
+def test_the_outcome_of_a_request_older_than_the_stream_waits_for_nothing():
+    mailer = FlakyMailer()
+    notifier, _, _ = _reliable(mailer, now=NOW + timedelta(hours=25))
+    assert notifier.notify(PENDING, ACCEPTED).sent == 1
+
+
+def test_an_abandoned_claim_is_taken_over_once_its_lease_expires_within_the_budget():
+    clock = FakeSleep()
+    ledger = InMemoryEmailLedger(lease_seconds=120, clock=clock.clock)
+    ledger.claim("r1#requested#alice", "dead-worker")
+    mailer = FlakyMailer()
+    notifier, _, _ = _reliable(mailer, ledger=ledger, sleep=clock)
+    assert notifier.notify(None, PENDING).sent == 2
+    assert clock.now - 1_000_000.0 >= 121
