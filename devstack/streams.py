@@ -31,6 +31,8 @@ class StreamReader:
         self._arn = stream_arn
         self._pending: list[dict[str, Any]] = []
         self._last_sequence: dict[str, str] = {}
+        # Lambda's records do not name their shard; the failure destination does.
+        self.shard_of: dict[str, str] = {}
 
     def _shards(self) -> list[str]:
         description = self._client.describe_stream(StreamArn=self._arn)["StreamDescription"]
@@ -54,6 +56,8 @@ class StreamReader:
                 if not response["Records"]:
                     break
                 records.extend(response["Records"])
+                self.shard_of.update({record["dynamodb"]["SequenceNumber"]: shard
+                                      for record in response["Records"]})
                 self._last_sequence[shard] = response["Records"][-1]["dynamodb"]["SequenceNumber"]
                 iterator = response.get("NextShardIterator")
         return [self._as_lambda_record(record) for record in records]
@@ -87,3 +91,74 @@ def deliver(reader: StreamReader, invoke: Callable[[dict[str, Any]], Any],
             reader.unread(batch[position:] + records)
             break
     return responses
+
+
+class StreamPump:
+    """The event source mapping, locally: polls the stream, invokes the function with
+    batches in order, retries from a reported failure, and after the configured
+    attempts hands the failed range to ``on_failure`` (the on-failure destination) and
+    moves on, as Lambda does."""
+
+    def __init__(self, reader: StreamReader, invoke: Callable[[dict[str, Any]], Any],
+                 on_failure: Callable[[list[dict[str, Any]], int], None], *, batch_size: int,
+                 maximum_retry_attempts: int) -> None:
+        self._reader = reader
+        self._invoke = invoke
+        self._on_failure = on_failure
+        self._batch_size = batch_size
+        self._max_retries = maximum_retry_attempts
+        self._attempts: dict[str, int] = {}
+
+    def _invoke_checked(self, event: dict[str, Any]) -> Any:
+        try:
+            return self._invoke(event)
+        except Exception:
+            # A crashed invocation fails the whole batch, as in Lambda.
+            first = event["Records"][0]["dynamodb"]["SequenceNumber"]
+            return {"batchItemFailures": [{"itemIdentifier": first}]}
+
+    def pump_once(self) -> int:
+        """Deliver what the stream holds now; return how many records were acknowledged."""
+        acknowledged = 0
+        records = self._reader.read()
+        while records:
+            batch, records = records[:self._batch_size], records[self._batch_size:]
+            response = self._invoke_checked({"Records": batch})
+            failures = (response or {}).get("batchItemFailures") or []
+            if not failures:
+                acknowledged += len(batch)
+                continue
+            failed = failures[0]["itemIdentifier"]
+            position = next((i for i, record in enumerate(batch)
+                             if record["dynamodb"]["SequenceNumber"] == failed), 0)
+            acknowledged += position
+            attempts = self._attempts.get(failed, 0) + 1
+            if attempts > self._max_retries:
+                self._attempts.pop(failed, None)
+                self._on_failure(batch[position:], attempts)
+                continue
+            self._attempts[failed] = attempts
+            self._reader.unread(batch[position:] + records)
+            break
+        return acknowledged
+
+
+def failure_message(records: list[dict[str, Any]], attempts: int, stream_arn: str,
+                    shard_id: str) -> dict[str, Any]:
+    """What Lambda sends to a stream function's on-failure destination: where the
+    records are, not the records themselves."""
+    first, last = records[0], records[-1]
+    return {
+        "requestContext": {"condition": "RetryAttemptsExhausted", "approximateInvokeCount": attempts},
+        "version": "1.0",
+        "timestamp": dt.datetime.now(dt.UTC).isoformat(),
+        "DDBStreamBatchInfo": {
+            "shardId": shard_id,
+            "startSequenceNumber": first["dynamodb"]["SequenceNumber"],
+            "endSequenceNumber": last["dynamodb"]["SequenceNumber"],
+            "approximateArrivalOfFirstRecord": first["dynamodb"].get("ApproximateCreationDateTime"),
+            "approximateArrivalOfLastRecord": last["dynamodb"].get("ApproximateCreationDateTime"),
+            "batchSize": len(records),
+            "streamArn": stream_arn,
+        },
+    }

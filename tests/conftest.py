@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -76,12 +77,32 @@ def aws():
         yield Aws(stream_arn=stream_arn)
 
 
+class Clock:
+    """Real time that a test can move forward."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta()
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += timedelta(seconds=seconds)
+
+
 @pytest.fixture
-def container(aws):
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def container(aws, clock):
     from chalicelib import bootstrap
 
     bootstrap.container.cache_clear()
-    yield bootstrap.container()
+    built = bootstrap.container()
+    built.clock = clock
+    yield built
     bootstrap.container.cache_clear()
 
 
@@ -181,20 +202,11 @@ def flows(api):
 
 @pytest.fixture
 def world(flows, make_user):
-    from tests.factories import World
+    """One organization with an admin, an editor and a pending request; an outsider;
+    and a second organization with its own admin and a pending request."""
+    from tests.factories import build_world
 
-    admin = make_user("alice", locale="en", name="Alice Admin")
-    editor = make_user("erin", name="Erin Editor")
-    requester = make_user("rita", name="Rita Requester")
-    outsider = make_user("oscar", name="Oscar Outsider")
-    other_admin = make_user("zoe", name="Zoe Elsewhere")
-    org_id = flows.organization(admin, "Etalab", "Open data team")
-    other_org_id = flows.organization(other_admin, "Other org")
-    flows.member(admin, editor, org_id, "editor")
-    request = flows.ask(requester, org_id, "I maintain the address datasets.")
-    other_request = flows.ask(outsider, other_org_id, "Let me in elsewhere.")
-    return World(org_id, other_org_id, admin, editor, requester, outsider, other_admin, request,
-                 other_request)
+    return build_world(flows, make_user)
 
 
 @pytest.fixture

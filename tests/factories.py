@@ -80,3 +80,19 @@ class World:
     other_admin: User
     request: dict
     other_request: dict
+
+
+def build_world(flows: Flows, make_user) -> World:
+    admin = make_user("alice", locale="en", name="Alice Admin")
+    editor = make_user("erin", name="Erin Editor")
+    requester = make_user("rita", name="Rita Requester")
+    outsider = make_user("oscar", name="Oscar Outsider")
+    other_admin = make_user("zoe", name="Zoe Elsewhere")
+    org_id = flows.organization(admin, "Etalab", "Open data team")
+    other_org_id = flows.organization(other_admin, "Other org")
+    flows.member(admin, editor, org_id, "editor")
+    request = flows.ask(requester, org_id, "I maintain the address datasets.")
+    other_request = flows.ask(outsider, other_org_id, "Let me in elsewhere.")
+    return World(org_id, other_org_id, admin, editor, requester, outsider, other_admin, request,
+                 other_request)
+

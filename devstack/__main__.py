@@ -1,0 +1,94 @@
+"""Local stack commands: ``python -m devstack run | token USER | outbox | fuzz``."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+DEFAULT_STATE = Path(".local")
+
+
+def _stack_json(state_dir: Path) -> dict:
+    path = state_dir / "stack.json"
+    if not path.exists():
+        raise SystemExit(f"No local stack is running ({path} is missing): start it with `make run`.")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def cmd_run(args) -> int:
+    from devstack.stack import StackError, run
+
+    try:
+        run(args.host, args.api_port, args.aws_port, args.state_dir.resolve(), args.frontend_url,
+            with_seed=not args.no_seed)
+    except StackError as error:
+        print(f"make run: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_token(args) -> int:
+    import boto3
+
+    from devstack.stack import sign_in
+
+    stack = _stack_json(args.state_dir)
+    users = stack.get("demo", {}).get("users", {})
+    if args.user not in users:
+        print(f"Unknown demo user {args.user!r}; choose one of: {', '.join(users)}", file=sys.stderr)
+        return 2
+    cognito = boto3.client("cognito-idp", region_name=stack["region"],
+                           endpoint_url=stack["aws_endpoint_url"],
+                           aws_access_key_id="local", aws_secret_access_key="local")  # noqa: S106
+    print(sign_in(cognito, stack, users[args.user]["email"], users[args.user]["password"]))
+    return 0
+
+
+def cmd_outbox(args) -> int:
+    from devstack.outbox import read_outbox
+
+    messages = read_outbox(args.state_dir / "outbox")
+    if not messages:
+        print("The outbox is empty.")
+        return 0
+    for path, message in messages:
+        print(f"{message['Date']}  to {message['To']:<24} {message['Subject']}\n    {path}")
+    return 0
+
+
+def cmd_fuzz(args) -> int:
+    from devstack.fuzz import fuzz
+
+    _stack_json(args.state_dir)
+    return fuzz(args.state_dir, args.max_examples, args.seed)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m devstack", description=__doc__)
+    parser.add_argument("--state-dir", type=Path, default=DEFAULT_STATE,
+                        help="where stack.json and the outbox live (default: .local)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="start the whole service locally")
+    run.add_argument("--host", default="127.0.0.1")
+    run.add_argument("--api-port", type=int, default=8000)
+    run.add_argument("--aws-port", type=int, default=5005)
+    run.add_argument("--frontend-url", default="http://localhost:3000",
+                     help="where the links in emails point")
+    run.add_argument("--no-seed", action="store_true", help="start empty, without demo data")
+    run.set_defaults(handler=cmd_run)
+    token = commands.add_parser("token", help="print a fresh ID token for a demo user")
+    token.add_argument("user")
+    token.set_defaults(handler=cmd_token)
+    outbox = commands.add_parser("outbox", help="list the emails the local stack sent")
+    outbox.set_defaults(handler=cmd_outbox)
+    fuzzing = commands.add_parser("fuzz", help="fuzz the running stack from its OpenAPI document")
+    fuzzing.add_argument("--max-examples", type=int, default=25, help="test cases per operation")
+    fuzzing.add_argument("--seed", type=int, default=None)
+    fuzzing.set_defaults(handler=cmd_fuzz)
+    args = parser.parse_args(argv)
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,351 @@
+"""`make run`: the whole service on 127.0.0.1, on the embedded AWS emulator.
+
+One process owns everything it starts: the moto server (a thread), the stateful
+resources created from infra/template.yaml, ``chalice local`` (a child process in
+its own process group, real authorizer, no autoreload), and the stream pump (a
+thread running the app's own stream function). Ctrl-C or SIGTERM stops them all.
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from devstack.emulator import Emulator, port_is_free
+from devstack.provision import LocalStack, provision
+
+ROOT = Path(__file__).resolve().parent.parent
+REGION = "eu-west-3"
+STAGE = "dev"
+MAIL_DOMAIN = "adhesion.localhost"
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    key: str
+    name: str
+    email: str
+    locale: str
+    role: str | None
+
+
+DEMO_USERS = (
+    DemoUser("alice", "Alice Martin", "alice@example.org", "fr", "admin"),
+    DemoUser("eric", "Eric Walker", "eric@example.org", "en", "editor"),
+    DemoUser("nora", "Nora Petit", "nora@example.org", "fr", None),
+)
+
+
+class StackError(Exception):
+    """A problem the developer can fix (a port taken, a service that did not start)."""
+
+
+class LambdaContext:
+    """The slice of Lambda's context object that a function may read."""
+
+    function_name = "adhesion-local-notify"
+    memory_limit_in_mb = 256
+    aws_request_id = "local"
+
+    def __init__(self, budget_seconds: float = 300.0) -> None:
+        self._deadline = time.monotonic() + budget_seconds
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+def app_environment(stack: LocalStack, frontend_url: str) -> dict[str, str]:
+    """What the Lambda functions would find in their environment, pointed at the emulator."""
+    return {
+        "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_REGION": stack.region, "AWS_DEFAULT_REGION": stack.region,
+        "AWS_ENDPOINT_URL": stack.aws_endpoint_url,
+        "TABLE_NAME": stack.table_name,
+        "TABLE_STREAM_ARN": stack.table_stream_arn,
+        "JWT_ISSUER": stack.jwt_issuer,
+        "JWKS_URL": stack.jwks_url,
+        "JWT_AUDIENCES": stack.user_pool_client_id,
+        "MAIL_SENDER": stack.mail_sender,
+        "MAIL_CONFIGURATION_SET": stack.mail_configuration_set,
+        "FRONTEND_BASE_URL": frontend_url,
+        # For the operators' command line (python -m ops redrive) against the local stack.
+        "NOTIFY_FAILURE_QUEUE_URL": stack.failure_queue_url,
+    }
+
+
+def stream_settings() -> tuple[int, int]:
+    """Batch size (the app's decorator) and retry attempts (the deployed event source
+    mapping, infra/app-merge.yaml) of the stream function."""
+    from chalice.app import DynamoDBEventConfig
+
+    import app as app_module
+    from infra.template import load_template
+
+    merge = load_template(ROOT / "infra" / "app-merge.yaml")
+    source = merge["Resources"]["Notify"]["Properties"]["Events"]["NotifyDynamodbEventSource"]
+    [config] = [c for c in app_module.app.event_sources if isinstance(c, DynamoDBEventConfig)]
+    return config.batch_size, int(source["Properties"]["MaximumRetryAttempts"])
+
+
+class Pump(threading.Thread):
+    """Runs the stream pump until told to stop."""
+
+    def __init__(self, stack: LocalStack, session, interval: float = 0.2) -> None:
+        super().__init__(name="stream-pump", daemon=True)
+        import app as app_module
+        from devstack.streams import StreamPump, StreamReader, failure_message
+
+        streams = session.client("dynamodbstreams", region_name=stack.region,
+                                 endpoint_url=stack.aws_endpoint_url)
+        sqs = session.client("sqs", region_name=stack.region, endpoint_url=stack.aws_endpoint_url)
+        reader = StreamReader(streams, stack.table_stream_arn)
+        batch_size, retries = stream_settings()
+
+        def on_failure(records: list[dict[str, Any]], attempts: int) -> None:
+            shard = reader.shard_of.get(records[0]["dynamodb"]["SequenceNumber"], "")
+            message = failure_message(records, attempts, stack.table_stream_arn, shard)
+            sqs.send_message(QueueUrl=stack.failure_queue_url, MessageBody=json.dumps(message))
+
+        self.pump = StreamPump(reader, lambda event: app_module.notify(event, LambdaContext()),
+                               on_failure, batch_size=batch_size, maximum_retry_attempts=retries)
+        self._interval = interval
+        self._stopping = threading.Event()
+        self.idle = threading.Event()
+
+    def run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                handled = self.pump.pump_once()
+            except Exception as error:
+                # The emulator hiccuped; keep pumping, and say what went wrong.
+                print(f"stream pump: {error}", file=sys.stderr)
+                handled = 0
+            if handled == 0:
+                self.idle.set()
+            self._stopping.wait(self._interval)
+
+    def drain(self, timeout: float = 10.0) -> None:
+        """Wait until a poll finds nothing new."""
+        deadline = time.monotonic() + timeout
+        self.idle.clear()
+        while not self.idle.wait(0.1) and time.monotonic() < deadline:
+            pass
+        self.idle.clear()
+        self.idle.wait(max(0.0, deadline - time.monotonic()))
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self.join(timeout=10)
+
+
+def _request(method: str, url: str, token: str | None = None, body: Any = None) -> tuple[int, Any]:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method=method,  # noqa: S310 (our own 127.0.0.1 URL)
+                                     headers={"Content-Type": "application/json"})
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        # The URL is the local stack's own http://127.0.0.1 address, never user input.
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310  # nosec B310
+            payload = response.read()
+            return response.status, json.loads(payload) if payload else None
+    except urllib.error.HTTPError as error:
+        payload = error.read()
+        return error.code, json.loads(payload) if payload else None
+
+
+def wait_for_health(api_url: str, process: subprocess.Popen, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise StackError(f"chalice local exited with status {process.returncode}")
+        try:
+            if _request("GET", f"{api_url}/health")[0] == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise StackError(f"the API did not answer on {api_url} within {timeout:.0f} s")
+
+
+def create_user(cognito, stack: LocalStack, name: str, email: str, locale: str) -> tuple[str, str]:
+    """A user in the pool, with a permanent password; returns (sub, password)."""
+    password = f"Local-{secrets.token_urlsafe(12)}1a"
+    created = cognito.admin_create_user(
+        UserPoolId=stack.user_pool_id, Username=email, MessageAction="SUPPRESS",
+        UserAttributes=[{"Name": "email", "Value": email}, {"Name": "name", "Value": name},
+                        {"Name": "locale", "Value": locale}, {"Name": "email_verified", "Value": "true"}],
+    )["User"]
+    cognito.admin_set_user_password(UserPoolId=stack.user_pool_id, Username=email,
+                                    Password=password, Permanent=True)
+    sub = next(a["Value"] for a in created["Attributes"] if a["Name"] == "sub")
+    return sub, password
+
+
+def sign_in(cognito, stack_json: dict[str, Any], email: str, password: str) -> str:
+    """An ID token, the way a front end gets one (the admin flow stands in for SRP)."""
+    result = cognito.admin_initiate_auth(
+        UserPoolId=stack_json["user_pool_id"], ClientId=stack_json["user_pool_client_id"],
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH", AuthParameters={"USERNAME": email, "PASSWORD": password})
+    return result["AuthenticationResult"]["IdToken"]
+
+
+def seed(cognito, stack: LocalStack, api_url: str, pump: Pump) -> dict[str, Any]:
+    """An organization with an admin and an editor, and a user who is not a member."""
+    users = {}
+    for demo in DEMO_USERS:
+        sub, password = create_user(cognito, stack, demo.name, demo.email, demo.locale)
+        token = sign_in(cognito, stack.to_json(), demo.email, password)
+        users[demo.key] = {"sub": sub, "name": demo.name, "email": demo.email, "locale": demo.locale,
+                           "password": password, "role": demo.role, "id_token": token}
+    alice, eric = users["alice"]["id_token"], users["eric"]["id_token"]
+    status, org = _request("POST", f"{api_url}/organizations", alice,
+                           {"name": "Base Adresse Nationale", "description": "Les adresses de France"})
+    if status != 201:
+        raise StackError(f"seeding failed: {status} {org}")
+    _, request = _request("POST", f"{api_url}/organizations/{org['id']}/membership-requests", eric,
+                          {"comment": "I maintain the address datasets of my city."})
+    _request("POST", f"{api_url}/organizations/{org['id']}/membership-requests/{request['id']}/accept",
+             alice, {"role": "editor"})
+    pump.drain()
+    return {"organization_id": org["id"], "users": users}
+
+
+def banner(stack_json: dict[str, Any]) -> str:
+    api, org = stack_json["api_url"], stack_json["demo"]["organization_id"]
+    users = stack_json["demo"]["users"]
+    lines = [
+        "",
+        "Adhesion is running (Ctrl-C stops everything).",
+        f"  API          {api}",
+        f"  AWS emulator {stack_json['aws_endpoint_url']}  (region {stack_json['region']})",
+        f"  State        {stack_json['state_dir']}/stack.json",
+        f"  Outbox       {stack_json['state_dir']}/outbox/  (list: make outbox)",
+        f"  Organization {org}  \"Base Adresse Nationale\"",
+        "",
+        "Demo users (fresh ID tokens: make token USER=<name>):",
+    ]
+    for key, user in users.items():
+        lines.append(f"  {key:<6} {user['name']:<14} {user['role'] or 'not a member':<13} {user['email']}")
+    lines += ["", "Paste these to walk the flow:", ""]
+    for key, user in users.items():
+        lines.append(f"export {key.upper()}='{user['id_token']}'")
+    lines += [
+        f"export API='{api}' ORG='{org}'",
+        "",
+        "# Nora asks to join; Alice (admin) is emailed",
+        "REQ=$(curl -s -X POST \"$API/organizations/$ORG/membership-requests\" "
+        "-H \"Authorization: Bearer $NORA\" -H 'Content-Type: application/json' "
+        "-d '{\"comment\": \"Je corrige les adresses de ma commune.\"}' "
+        "| python3 -c 'import json,sys; print(json.load(sys.stdin)[\"id\"])')",
+        "# Alice's envelope, then her decision; Nora is emailed the outcome",
+        "curl -s \"$API/me/notifications\" -H \"Authorization: Bearer $ALICE\"",
+        "curl -s -X POST \"$API/organizations/$ORG/membership-requests/$REQ/accept\" "
+        "-H \"Authorization: Bearer $ALICE\" -H 'Content-Type: application/json' -d '{\"role\": \"editor\"}'",
+        "# …or refuse instead:",
+        "# curl -s -X POST \"$API/organizations/$ORG/membership-requests/$REQ/refuse\" "
+        "-H \"Authorization: Bearer $ALICE\" -H 'Content-Type: application/json' "
+        "-d '{\"reason\": \"Merci de passer par votre mairie.\"}'",
+        "curl -s \"$API/me/membership-requests\" -H \"Authorization: Bearer $NORA\"",
+        "make outbox",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    temporary.replace(path)
+
+
+def run(host: str, api_port: int, aws_port: int, state_dir: Path, frontend_url: str,
+        with_seed: bool = True) -> None:
+    for name, port in (("API", api_port), ("AWS emulator", aws_port)):
+        if not port_is_free(host, port):
+            raise StackError(f"port {port} on {host} ({name}) is already in use; "
+                             f"choose another, e.g. make run API_PORT=8010 AWS_PORT=5010")
+    state_dir.mkdir(parents=True, exist_ok=True)
+    outbox = state_dir / "outbox"
+    outbox.mkdir(exist_ok=True)
+    for old in outbox.glob("*.eml"):
+        old.unlink()
+    (state_dir / "stack.json").unlink(missing_ok=True)
+
+    stopping = threading.Event()
+
+    def ask_to_stop(signum, frame):
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, ask_to_stop)
+    emulator = Emulator(host, aws_port)
+    chalice: subprocess.Popen | None = None
+    pump: Pump | None = None
+    try:
+        emulator.start()
+        import boto3
+
+        session = boto3.session.Session(aws_access_key_id="local", aws_secret_access_key="local")  # noqa: S106
+        stack = provision(session, emulator.endpoint, REGION, STAGE, MAIL_DOMAIN)
+        environment = app_environment(stack, frontend_url)
+        os.environ.update(environment)
+        api_url = f"http://{host}:{api_port}"
+        chalice = subprocess.Popen(  # noqa: S603 (our own command line)
+            [str(Path(sys.executable).parent / "chalice"), "local", "--host", host,
+             "--port", str(api_port), "--no-autoreload", "--stage", "local"],
+            cwd=ROOT, env=os.environ | environment, start_new_session=True,
+            stdout=subprocess.DEVNULL if with_seed else None, stderr=None,
+        )
+        _use_outbox(stack, outbox)
+        pump = Pump(stack, session)
+        pump.start()
+        wait_for_health(api_url, chalice)
+        stack_json = stack.to_json() | {"api_url": api_url, "state_dir": str(state_dir)}
+        if with_seed:
+            stack_json["demo"] = seed(session.client("cognito-idp", region_name=REGION,
+                                                     endpoint_url=emulator.endpoint),
+                                      stack, api_url, pump)
+        _write_json(state_dir / "stack.json", stack_json)
+        if with_seed:
+            print(banner(stack_json), flush=True)
+        else:
+            print(f"Adhesion is running on {api_url}", flush=True)
+        while not stopping.is_set() and chalice.poll() is None:
+            stopping.wait(0.5)
+        if chalice.poll() is not None and not stopping.is_set():
+            raise StackError(f"chalice local exited with status {chalice.returncode}")
+    except KeyboardInterrupt:
+        pass
+    finally:
+        print("Stopping Adhesion…", flush=True)
+        if chalice is not None and chalice.poll() is None:
+            os.killpg(chalice.pid, signal.SIGTERM)
+            try:
+                chalice.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(chalice.pid, signal.SIGKILL)
+                chalice.wait()
+        if pump is not None:
+            pump.stop()
+        emulator.stop()
+        (state_dir / "stack.json").unlink(missing_ok=True)
+        print("Stopped.", flush=True)
+
+
+def _use_outbox(stack: LocalStack, outbox: Path) -> None:
+    """The stream function, run by the pump in this process, also files each email."""
+    from chalicelib import bootstrap
+    from devstack.outbox import OutboxMailer
+
+    container = bootstrap.container()
+    container.mailer = OutboxMailer(container.mailer, outbox, stack.mail_sender)
