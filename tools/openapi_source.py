@@ -77,12 +77,40 @@ def secured(operation: dict) -> dict:
     return operation
 
 
+def _class(codes) -> str:
+    """A regex character class body for the given code points, as \\uXXXX escapes."""
+    return "".join(f"\\u{code:04x}" if not isinstance(code, tuple)
+                   else f"\\u{code[0]:04x}-\\u{code[1]:04x}" for code in codes)
+
+
+# What text fields refuse anywhere: control characters (but tab and line breaks in
+# multi-line text), bidirectional controls, line separators. (Lone surrogates, which
+# no regex dialect can name portably, are refused when the body is parsed.)
+_FORBIDDEN = [(0x00, 0x08), 0x0B, 0x0C, (0x0E, 0x1F), (0x7F, 0x9F), 0x200E, 0x200F,
+              (0x202A, 0x202E), (0x2066, 0x2069), 0x2028, 0x2029]
+_LINE_BREAKS = [0x09, 0x0A, 0x0D]
+# Python's str.strip() removes these; a required field needs something else.
+_SPACES = [code for code in range(0x110000) if chr(code).isspace()]
+_ANY = _class(_FORBIDDEN)
+_ANY_LINE = _class(_FORBIDDEN + _LINE_BREAKS)
+
+
+def text(max_length: int, *, required: bool, multiline: bool) -> dict:
+    """A text field: trimmed by the service, and these patterns say which raw strings it accepts."""
+    forbidden = _ANY if multiline else _ANY_LINE
+    pattern = (f"^[^{forbidden}]*[^{forbidden}{_class(_SPACES)}][^{forbidden}]*$" if required
+               else f"^[^{forbidden}]*$")
+    schema = {"type": "string", "maxLength": max_length, "pattern": pattern}
+    if required:
+        schema["minLength"] = 1
+    return schema
+
+
 USER_REF = {
     "type": "object", "required": ["id", "name"], "additionalProperties": False,
     "properties": {"id": {"type": "string"}, "name": {"type": "string"}},
 }
 TIMESTAMP = {"type": "string", "format": "date-time"}
-TEXT = {"type": "string", "x-multiline": True}
 
 SCHEMAS = {
     "Error": {
@@ -93,8 +121,8 @@ SCHEMAS = {
     "OrganizationCreate": {
         "type": "object", "required": ["name"], "additionalProperties": False,
         "properties": {
-            "name": {"type": "string", "minLength": 1, "maxLength": 120},
-            "description": TEXT | {"maxLength": 2000},
+            "name": text(120, required=True, multiline=False),
+            "description": text(2000, required=False, multiline=True),
         },
     },
     "RoleChange": {
@@ -103,7 +131,7 @@ SCHEMAS = {
     },
     "MembershipRequestCreate": {
         "type": "object", "required": ["comment"], "additionalProperties": False,
-        "properties": {"comment": TEXT | {"minLength": 1, "maxLength": 2000}},
+        "properties": {"comment": text(2000, required=True, multiline=True)},
     },
     "AcceptDecision": {
         "type": "object", "additionalProperties": False,
@@ -111,7 +139,7 @@ SCHEMAS = {
     },
     "RefuseDecision": {
         "type": "object", "additionalProperties": False,
-        "properties": {"reason": TEXT | {"maxLength": 2000, "nullable": True}},
+        "properties": {"reason": text(2000, required=False, multiline=True) | {"nullable": True}},
     },
     "UserRef": USER_REF,
     "Organization": {
@@ -225,14 +253,16 @@ PATHS = {
                 "404": error("No such organization", "organization_not_found"),
                 "409": error("Already a member, or a request is pending", "already_member",
                              "request_pending"),
-                "429": error("Too many pending requests", "too_many_pending_requests")}}),
+                "429": error("Too many pending requests, or asked again too soon",
+                             "too_many_pending_requests", "too_many_requests")}}),
         "get": secured({
             "operationId": "listOrganizationRequests",
             "summary": "The organization's requests of one status, oldest first (members)",
             "parameters": [status_param("pending"), LIMIT, CURSOR],
             "responses": {"200": ok("A page of requests", ref("MembershipRequestPage")),
                           "400": error("Invalid parameters or cursor", "invalid_request",
-                                       "invalid_cursor")}}),
+                                       "invalid_cursor"),
+                          "404": error("Not an organization id", "organization_not_found")}}),
     },
     REQUEST: {
         "parameters": [ORG_ID, REQUEST_ID],

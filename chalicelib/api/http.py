@@ -16,6 +16,7 @@ from chalicelib.api.validation import validate_body
 from chalicelib.domain import Caller, RequestStatus
 from chalicelib.errors import (
     AlreadyMember,
+    AskedTooRecently,
     Conflict,
     DomainError,
     Forbidden,
@@ -45,6 +46,7 @@ STATUS_BY_ERROR: dict[type[DomainError], int] = {
     LastAdmin: 409,
     Conflict: 409,
     TooManyPendingRequests: 429,
+    AskedTooRecently: 429,
 }
 
 # Chalice answers some requests itself (wrong method, media type, crashes); its
@@ -117,7 +119,9 @@ def json_body(request, schema: str) -> dict[str, Any]:
         raise InvalidRequest(f"The body must not exceed {MAX_BODY_BYTES} bytes.")
     try:
         data = json.loads(raw.decode("utf-8")) if raw.strip() else {}
-    except (UnicodeDecodeError, ValueError) as e:
+        # A lone surrogate (a "\ud800" escape) parses but is no text; DynamoDB would refuse it.
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except (UnicodeError, ValueError, RecursionError) as e:
         raise InvalidRequest("The body is not valid JSON.") from e
     return validate_body(schema, data)
 
@@ -137,7 +141,7 @@ def limit_param(request, default: int = 20) -> int:
 
 def status_param(request, default: RequestStatus | None) -> RequestStatus | None:
     raw = query_param(request, "status")
-    if raw is None or raw == "":
+    if raw is None:
         return default
     try:
         return RequestStatus(raw)

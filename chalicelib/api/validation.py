@@ -3,9 +3,10 @@ contract clients read is the one the service enforces.
 
 Only the subset of JSON Schema the contract uses is understood: objects with
 ``properties``, ``required`` and ``additionalProperties: false``; strings with
-``minLength``, ``maxLength`` and ``enum``. Strings are trimmed before their length
-is checked; control and bidirectional-override characters are refused, and line
-breaks are allowed only where the schema says ``x-multiline: true``.
+``pattern`` (which refuses control and bidirectional characters, and line breaks in
+single-line fields), ``enum``, ``minLength`` and ``maxLength``. The pattern applies
+to the string as sent; the service then normalizes line breaks and trims it, and
+checks the lengths of what it will store.
 """
 from __future__ import annotations
 
@@ -19,7 +20,6 @@ from chalicelib.errors import InvalidRequest
 
 OPENAPI_PATH = Path(__file__).resolve().parent.parent / "openapi.json"
 
-_FORBIDDEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _LINE_BREAKS = re.compile(r"\r\n?")
 
 
@@ -42,7 +42,7 @@ def validate_body(name: str, data: Any) -> dict[str, Any]:
         raise InvalidRequest(f"Unknown field: {unknown[0]}.")
     cleaned: dict[str, Any] = {}
     for field, field_spec in spec["properties"].items():
-        if field not in data or (data[field] is None and field not in spec.get("required", [])):
+        if field not in data or (data[field] is None and field_spec.get("nullable")):
             continue
         cleaned[field] = _string(field, data[field], field_spec)
     missing = [field for field in spec.get("required", []) if field not in cleaned]
@@ -51,12 +51,19 @@ def validate_body(name: str, data: Any) -> dict[str, Any]:
     return cleaned
 
 
+@functools.cache
+def _pattern(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
 def _string(field: str, value: Any, spec: dict[str, Any]) -> str:
     if not isinstance(value, str):
         raise InvalidRequest(f"{field} must be a string.")
-    value = _LINE_BREAKS.sub("\n", value).strip()
-    if _FORBIDDEN.search(value) or ("\n" in value and not spec.get("x-multiline")):
+    if "pattern" in spec and not _pattern(spec["pattern"]).search(value):
+        if spec.get("minLength") and not value.strip():
+            raise InvalidRequest(f"{field} must not be empty.")
         raise InvalidRequest(f"{field} contains characters that are not allowed.")
+    value = _LINE_BREAKS.sub("\n", value).strip()
     if "enum" in spec and value not in spec["enum"]:
         raise InvalidRequest(f"{field} must be one of: {', '.join(spec['enum'])}.")
     if len(value) < spec.get("minLength", 0):

@@ -209,19 +209,25 @@ def test_a_decided_request_cannot_be_decided_or_withdrawn_again(api, world, flow
     assert items() == before
 
 
-def test_requester_withdraws_and_may_ask_again(api, world, flows, item):
+def test_requester_withdraws_and_may_ask_again_after_a_pause(api, world, flows, item, clock):
     reply = api.delete(f"{_requests(world.org_id)}/{world.request['id']}", world.requester)
     assert reply.status == 200
     assert reply.body["request"]["status"] == "withdrawn"
     assert reply.body["request"]["decided_by"] is None
     assert item(f"ORG#{world.org_id}", f"REQ#{world.request['id']}")["status"] == "withdrawn"
     assert item(f"ORG#{world.org_id}", "PENDING#rita") is None
+    # Asking again at once is refused, so a loop cannot flood the admins' mailboxes
+    reply = api.post(f"/organizations/{world.org_id}/membership-requests", world.requester,
+                     {"comment": "Second try"})
+    assert (reply.status, reply.body["code"]) == (429, "too_many_requests")
+    clock.advance(301)
     again = flows.ask(world.requester, world.org_id, "Second try")
     assert again["id"] != world.request["id"]
 
 
-def test_refused_requester_may_ask_again_and_history_is_kept(api, world, flows):
+def test_refused_requester_may_ask_again_and_history_is_kept(api, world, flows, clock):
     flows.refuse(world.admin, world.org_id, world.request["id"], "No")
+    clock.advance(301)
     again = flows.ask(world.requester, world.org_id, "Second try")
     mine = api.get("/me/membership-requests", world.requester).body["items"]
     assert [(r["id"], r["status"]) for r in mine] == [(again["id"], "pending"),

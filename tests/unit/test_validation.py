@@ -11,10 +11,12 @@ def test_strings_are_trimmed_and_line_breaks_normalized():
     assert validate_body("MembershipRequestCreate", {"comment": "  a\r\nb\rc  "}) == {"comment": "a\nb\nc"}
 
 
-def test_optional_fields_may_be_absent_or_null():
+def test_optional_fields_may_be_absent_and_null_only_where_the_schema_says_so():
     assert validate_body("RefuseDecision", {}) == {}
     assert validate_body("RefuseDecision", {"reason": None}) == {}
     assert validate_body("OrganizationCreate", {"name": "X"}) == {"name": "X"}
+    with pytest.raises(InvalidRequest):
+        validate_body("OrganizationCreate", {"name": "X", "description": None})
 
 
 @pytest.mark.parametrize(("schema", "body", "message"), [
