@@ -12,15 +12,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        return value.timestamp()
-    if isinstance(value, dict):
-        return {key: _jsonable(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_jsonable(item) for item in value]
-    return value
+from ops.redrive import as_lambda_record
 
 
 class StreamReader:
@@ -60,16 +52,12 @@ class StreamReader:
                                       for record in response["Records"]})
                 self._last_sequence[shard] = response["Records"][-1]["dynamodb"]["SequenceNumber"]
                 iterator = response.get("NextShardIterator")
-        return [self._as_lambda_record(record) for record in records]
+        return [as_lambda_record(record, self._arn) for record in records]
 
     def unread(self, records: list[dict[str, Any]]) -> None:
         """Hand records back so that the next read starts with them (a retry)."""
         self._pending = records + self._pending
 
-    def _as_lambda_record(self, record: dict[str, Any]) -> dict[str, Any]:
-        record = _jsonable(record)
-        record.setdefault("eventSourceARN", self._arn)
-        return record
 
 
 def deliver(reader: StreamReader, invoke: Callable[[dict[str, Any]], Any],

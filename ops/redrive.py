@@ -182,7 +182,7 @@ class FailureQueueRedriver:
                 for record in page["Records"]:
                     if int(record["dynamodb"]["SequenceNumber"]) > last:
                         return records
-                    records.append(_as_lambda_record(record, failed.stream_arn))
+                    records.append(as_lambda_record(record, failed.stream_arn))
                 if records and int(records[-1]["dynamodb"]["SequenceNumber"]) >= last:
                     return records
                 iterator = page.get("NextShardIterator")
@@ -244,7 +244,7 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _as_lambda_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
+def as_lambda_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
     """A GetRecords record as Lambda hands it to the function."""
     record = _jsonable(record)
     record.setdefault("eventSourceARN", stream_arn)
