@@ -6,6 +6,7 @@ container, brings those into the stream function only.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -70,7 +71,9 @@ def process_records(event: Any, notifier, time_left: Callable[[], float] | None 
     deadline = Deadline(time_left or _remaining_time(context), notifier.reserve_seconds)
     first_failed: str | None = None
     held: set[tuple[str, str]] = set()
-    with log_context(lambda_request_id=getattr(context, "aws_request_id", None)):
+    # A notifier may share its lookups (admins, profiles) between the records of a batch.
+    batch = getattr(notifier, "batch", contextlib.nullcontext)
+    with log_context(lambda_request_id=getattr(context, "aws_request_id", None)), batch():
         try:
             for record in _raw_records(event):
                 dynamodb = record.get("dynamodb") if isinstance(record, Mapping) else None

@@ -7,15 +7,24 @@ guarantees, the error table and the ordering rule are in docs/reliability.md.
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from chalicelib.domain import MembershipRequest, RequestStatus, Role, Transition
+from chalicelib.domain import (
+    Membership,
+    MembershipRequest,
+    Organization,
+    RequestStatus,
+    Role,
+    Transition,
+    UserProfile,
+)
 from chalicelib.errors import OrganizationNotFound
 from chalicelib.mail import rendering
 from chalicelib.mail.ledger import FAILED, SENT, EmailLedger, LedgerUnavailable
@@ -90,6 +99,38 @@ class Outcome:
     rejected: str | None = None
 
 
+class _BatchDirectory:
+    """The directory's answers, remembered for the records of one batch: a batch of new
+    requests to the same organization reads its admins (and their profiles) once, not
+    once per record. It lives as long as the batch (seconds), so the next batch sees
+    admins added or removed meanwhile, as the uncached directory would."""
+
+    def __init__(self, directory) -> None:
+        self._directory = directory
+        self._organizations: dict[str, Organization] = {}
+        self._admins: dict[tuple[str, int], list[Membership]] = {}
+        self._profiles: dict[str, UserProfile | None] = {}
+
+    def get_organization(self, org_id: str) -> Organization:
+        if org_id not in self._organizations:
+            self._organizations[org_id] = self._directory.get_organization(org_id)
+        return self._organizations[org_id]
+
+    def admins(self, org_id: str, limit: int) -> list[Membership]:
+        if (org_id, limit) not in self._admins:
+            self._admins[(org_id, limit)] = self._directory.admins(org_id, limit)
+        return self._admins[(org_id, limit)]
+
+    def profiles(self, user_ids: Iterable[str]) -> dict[str, UserProfile]:
+        user_ids = list(dict.fromkeys(user_ids))
+        missing = [user_id for user_id in user_ids if user_id not in self._profiles]
+        if missing:
+            found = self._directory.profiles(missing)
+            self._profiles.update({user_id: found.get(user_id) for user_id in missing})
+        return {user_id: profile for user_id in user_ids
+                if (profile := self._profiles[user_id]) is not None}
+
+
 class MembershipNotifier:
     """Sends the emails a request transition calls for, each at most once.
 
@@ -123,6 +164,18 @@ class MembershipNotifier:
         self._unrecorded: dict[str, tuple[str, str]] = {}
 
     # -- the stream's entry points ------------------------------------------------------
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Share the directory's answers between the records handled inside the block (one
+        stream batch): at most one organization read, one admin lookup and one read of
+        the admins' profiles per organization and batch."""
+        directory = self._directory
+        self._directory = _BatchDirectory(directory)
+        try:
+            yield
+        finally:
+            self._directory = directory
 
     def notify(self, old: MembershipRequest | None, new: MembershipRequest | None,
                deadline: Deadline | None = None) -> Outcome:
