@@ -13,11 +13,13 @@ class AwsClients:
         self._settings = settings
 
     def _client(self, service: str, **config):
-        # boto3 is imported here, not at module level: the API functions never need it.
-        import boto3
+        # botocore's own session, not boto3's: the clients are the same, and boto3 would
+        # add its resource layer to the stream function's cold start for nothing.
+        # Imported here, not at module level: the API functions never need these clients.
         from botocore.config import Config
+        from botocore.session import Session
 
-        return boto3.session.Session().client(
+        return Session().create_client(
             service, region_name=self._settings.region or None,
             endpoint_url=self._settings.aws_endpoint_url, config=Config(**config) if config else None)
 

@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 import functools
-import secrets
 import time
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -17,6 +15,9 @@ def utc_now() -> datetime:
 
 
 def new_id() -> str:
+    # Imported on first use, like everything a function may not need: reads never do.
+    import uuid
+
     return uuid.uuid4().hex
 
 
@@ -93,6 +94,8 @@ class Container:
 
     @functools.cached_property
     def notifier(self):
+        import secrets
+
         from chalicelib.services.delivery import RetryPolicy
         from chalicelib.services.notifications import Links, MembershipNotifier
 

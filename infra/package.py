@@ -1,5 +1,6 @@
 """Packages the application for one stage: ``chalice package`` with
-``infra/app-merge.yaml`` merged in, giving ``<out>/sam.yaml`` and ``<out>/deployment.zip``.
+``infra/app-merge.yaml`` merged in, giving ``<out>/sam.yaml`` and ``<out>/deployment.zip``,
+to which the modules' compiled bytecode is added (see :func:`add_bytecode`).
 
 ``make package STAGE=...`` and the infrastructure tests both package through here, so
 what is tested is what is deployed. Run ``python -m infra.package STAGE OUT_DIR``.
@@ -7,13 +8,21 @@ what is tested is what is deployed. Run ``python -m infra.package STAGE OUT_DIR`
 from __future__ import annotations
 
 import argparse
+import compileall
+import logging
 import os
+import py_compile
 import shutil
 import subprocess
 import sys
+import tempfile
+import zipfile
 from pathlib import Path
 
 from infra.stages import PROJECT_DIR, STAGES, app_setting_names
+from infra.template import load_template
+
+logger = logging.getLogger(__name__)
 
 MERGE_TEMPLATE = Path(__file__).resolve().parent / "app-merge.yaml"
 # What the Lambda deployment package is built from; nothing else of the repository
@@ -50,6 +59,50 @@ def _environment(region: str | None) -> dict[str, str]:
     return env
 
 
+def add_bytecode(zip_path: Path, runtime: str) -> bool:
+    """Add the compiled bytecode of every module to the deployment package, in place.
+
+    Lambda unpacks the package into a read-only folder: without bytecode, every cold
+    start compiles each module it imports, and cannot keep the result. The bytecode is
+    "unchecked-hash" (PEP 552): Python uses it without comparing the source's timestamp,
+    which unpacking does not preserve; the package never changes once deployed. Only
+    the interpreter version that runs the functions can use it, so nothing is added
+    (False) when ``runtime`` is not this interpreter's (``python3.11``).
+    """
+    if runtime != f"python{sys.version_info.major}.{sys.version_info.minor}":
+        return False
+    with tempfile.TemporaryDirectory() as work:
+        unpacked = Path(work)
+        with zipfile.ZipFile(zip_path) as original:
+            original.extractall(unpacked)
+            entries = [(info, original.read(info)) for info in original.infolist()]
+        compiled = compileall.compile_dir(
+            unpacked, quiet=2, workers=0, stripdir=str(unpacked), prependdir="/var/task",
+            invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+        if not compiled:
+            # A file that does not compile (a dependency's stray script) is left as it is:
+            # it fails only if imported, exactly as it would without bytecode.
+            logger.warning("some files of %s do not compile; they ship as source", zip_path.name)
+        rebuilt = zip_path.with_suffix(".tmp")
+        with zipfile.ZipFile(rebuilt, "w", zipfile.ZIP_DEFLATED) as package_zip:
+            for info, data in entries:
+                package_zip.writestr(info, data)
+            for pyc in sorted(unpacked.rglob("__pycache__/*.pyc")):
+                package_zip.write(pyc, pyc.relative_to(unpacked).as_posix())
+        rebuilt.replace(zip_path)
+    return True
+
+
+def _runtime(sam_template: Path) -> str:
+    """The functions' runtime; Chalice gives every function the same one."""
+    resources = load_template(sam_template)["Resources"].values()
+    runtimes = {resource["Properties"]["Runtime"] for resource in resources
+                if resource["Type"] == "AWS::Serverless::Function"}
+    if len(runtimes) != 1:
+        raise ValueError(f"expected one runtime in {sam_template}, found {sorted(runtimes)}")
+    return runtimes.pop()
+
+
 def package(stage: str, out_dir: Path, project_dir: Path = PROJECT_DIR,
             region: str | None = None) -> Path:
     """Package ``stage``; return the path of the SAM template written in ``out_dir``."""
@@ -63,7 +116,10 @@ def package(stage: str, out_dir: Path, project_dir: Path = PROJECT_DIR,
         "package", "--stage", stage, "--merge-template", str(MERGE_TEMPLATE), str(out_dir),
     ]
     subprocess.run(command, check=True, cwd=project_dir, env=_environment(region))  # noqa: S603
-    return out_dir / "sam.yaml"
+    template = out_dir / "sam.yaml"
+    if not add_bytecode(out_dir / "deployment.zip", _runtime(template)):
+        logger.warning("%s is not this Python's version: the package has no bytecode", _runtime(template))
+    return template
 
 
 def main(argv: list[str] | None = None) -> None:

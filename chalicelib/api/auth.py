@@ -12,7 +12,6 @@ from chalice import AuthResponse, Blueprint
 from chalicelib.bootstrap import container
 from chalicelib.config import get_settings
 from chalicelib.errors import InvalidToken
-from chalicelib.tokens import verify_token
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +25,11 @@ def jwt_authorizer(auth_request):
     scheme, _, token = (auth_request.token or "").partition(" ")
     if scheme.lower() != "bearer":
         return _DENY
+    # Imported here: PyJWT and cryptography take longer to import than the rest of app.py
+    # together, and only the authorizer function uses them; the API and stream functions,
+    # which import the same app.py, never do (see bench/RESULTS.md, cold start).
+    from chalicelib.tokens import verify_token
+
     services = container()
     try:
         caller = verify_token(token.strip(), services.signing_keys, services.token_policy)
