@@ -9,7 +9,7 @@ API_PORT ?= 8000
 AWS_PORT ?= 5005
 USER ?= alice
 
-.PHONY: test run token outbox fuzz security lint openapi clean
+.PHONY: test run token outbox fuzz security lint openapi clean bench
 
 include infra/deploy.mk
 
@@ -47,6 +47,10 @@ fuzz: $(STAMP)
 
 openapi: $(STAMP)
 	$(BIN)/python tools/openapi_source.py
+
+# Cost per operation, flatness, fan-out, cold starts, latency, dollars: bench/RESULTS.md.
+bench: $(STAMP)
+	$(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,49 @@
+"""The process environment of the in-process benchmarks: fake credentials, the table, a
+token issuer on 127.0.0.1 (the test suite's), the sender. Set before ``chalicelib`` reads
+its settings, exactly as ``tests/conftest.py`` does for the tests."""
+from __future__ import annotations
+
+import os
+
+REGION = "eu-west-3"
+TABLE = "adhesion-bench"
+SENDER = "no-reply@adhesion.test"
+FRONTEND = "https://adhesion.test"
+
+
+def configure():
+    """Start the issuer, set the environment; return the issuer (``.token(sub, ...)``)."""
+    from tests.support import AUDIENCE, ISSUER, Issuer
+
+    issuer = Issuer()
+    jwks_url = issuer.start()
+    os.environ.update({
+        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION,
+        "TABLE_NAME": TABLE, "JWT_ISSUER": ISSUER, "JWKS_URL": jwks_url, "JWT_AUDIENCES": AUDIENCE,
+        "MAIL_SENDER": SENDER, "FRONTEND_BASE_URL": FRONTEND,
+    })
+    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "LOG_FORMAT"):
+        os.environ.pop(name, None)
+    return issuer
+
+
+def create_stateful_resources() -> str:
+    """Inside ``mock_aws``: the table from infra/template.yaml and the verified sender;
+    returns the stream's ARN."""
+    import boto3
+
+    from infra.template import create_table
+
+    stream_arn = create_table(boto3.client("dynamodb", region_name=REGION), TABLE)
+    boto3.client("sesv2", region_name=REGION).create_email_identity(EmailIdentity=SENDER)
+    return stream_arn
+
+
+def reset_application() -> None:
+    """Forget the application's collaborators and clients, as a new Lambda container would."""
+    from bench.meter import forget_pynamodb_clients
+    from chalicelib import bootstrap
+
+    bootstrap.container.cache_clear()
+    forget_pynamodb_clients()

@@ -1,0 +1,114 @@
+"""Large organizations and long histories, built with the application's own item builders
+(``chalicelib.repository``'s ``*_item`` functions over the PynamoDB models) and written
+straight into the emulator: 300,000 items through the API would take hours."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from chalicelib.domain import (
+    Membership,
+    MembershipRequest,
+    Organization,
+    RequestStatus,
+    Role,
+    UserProfile,
+    UserRef,
+)
+
+EPOCH = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+ACTORS = 10
+COMMENT = "Je publie les jeux de données de ma collectivité et souhaite rejoindre l'organisation."
+
+
+def _id(prefix: str, number: int) -> str:
+    """An id of the application's shape (32 hex digits), readable in the seed."""
+    return f"{prefix}{number:0{32 - len(prefix)}x}"
+
+
+def org_id(number: int) -> str:
+    return _id("0a", number)
+
+
+def request_id(org_number: int, number: int) -> str:
+    return _id(f"{org_number:02x}b", number)
+
+
+def profile(user_id: str, locale: str = "fr") -> UserProfile:
+    return UserProfile(user_id, f"User {user_id}", f"{user_id}@example.org", locale)
+
+
+@dataclass
+class SeededOrganization:
+    """What a benchmark needs to know of a seeded organization."""
+
+    id: str
+    name: str
+    admins: list[str]
+    editors: list[str]
+    requesters: list[str]
+    request_ids: list[str]
+    items: list[dict[str, Any]] = field(default_factory=list, repr=False)
+
+
+def organization(number: int, *, members: int, pending: int, admins: int = 3, name: str | None = None,
+                 first_members: tuple[str, ...] = ()) -> SeededOrganization:
+    """An organization of ``members`` members (the ``admins`` earliest are admins) and
+    ``pending`` pending requests, each with its lock item. Profiles (their own partitions,
+    which no measured operation of a bystander reads) only for the admins and the first
+    ``ACTORS`` editors and requesters, who act or are emailed in the benchmark. User ids
+    have a fixed width, so that item sizes do not grow with the organization."""
+    from chalicelib import repository
+
+    oid = org_id(number)
+    prefix = f"o{number}"
+    seeded = SeededOrganization(oid, name or f"Organisation {number}", [], [], [], [])
+    created = EPOCH
+    organization_item = repository.organization_item(Organization(
+        oid, seeded.name, "Données publiques", created, members_count=members,
+        admins_count=min(admins, members), pending_count=pending), f"{prefix}m000000")
+    organization_item.pending_count = pending
+    seeded.items.append(organization_item.serialize())
+    for i in range(members):
+        user_id = first_members[i] if i < len(first_members) else f"{prefix}m{i:06d}"
+        role = Role.ADMIN if i < admins else Role.EDITOR
+        (seeded.admins if role is Role.ADMIN else seeded.editors).append(user_id)
+        seeded.items.append(repository.membership_item(
+            Membership(oid, user_id, f"User {user_id}", role, created + timedelta(seconds=i))).serialize())
+        if i < admins + ACTORS:
+            seeded.items.append(repository.profile_item(profile(user_id)).serialize())
+    for j in range(pending):
+        user_id = f"{prefix}r{j:06d}"
+        request = MembershipRequest(request_id(number, j), oid, UserRef(user_id, f"User {user_id}"), COMMENT,
+                                    RequestStatus.PENDING, created + timedelta(days=1, seconds=j))
+        seeded.requesters.append(user_id)
+        seeded.request_ids.append(request.id)
+        seeded.items.append(repository.request_item(request).serialize())
+        seeded.items.append(repository.pending_item(request).serialize())
+        if j < ACTORS:
+            requester = repository.profile_item(profile(user_id))
+            requester.pending_count = 1
+            seeded.items.append(requester.serialize())
+    return seeded
+
+
+def history(user_id: str, requests: int, first_org: int = 1000) -> Iterator[dict[str, Any]]:
+    """A user's ``requests`` past requests, one per organization, all decided or withdrawn."""
+    from chalicelib import repository
+
+    statuses = (RequestStatus.ACCEPTED, RequestStatus.REFUSED, RequestStatus.WITHDRAWN)
+    yield repository.profile_item(profile(user_id)).serialize()
+    for k in range(requests):
+        status = statuses[k % len(statuses)]
+        created = EPOCH - timedelta(days=requests - k)
+        request = MembershipRequest(request_id(0xff, k), org_id(first_org + k),
+                                    UserRef(user_id, f"User {user_id}"), COMMENT, status, created)
+        item = repository.request_item(request)
+        item.decided_at = created + timedelta(hours=2)
+        if status is not RequestStatus.WITHDRAWN:
+            item.decided_by_id, item.decided_by_name = "admin", "An Admin"
+        if status is RequestStatus.ACCEPTED:
+            item.role = Role.EDITOR.value
+        yield item.serialize()

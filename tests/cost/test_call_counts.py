@@ -1,0 +1,152 @@
+"""The regression guard of bench/RESULTS.md: how many DynamoDB calls (by operation) and SES
+calls each route and each kind of stream record makes, counted at the botocore level on every
+client. Counts, not times: a change that adds a round trip fails here, and the benchmark
+(`make bench`) says what it costs."""
+from __future__ import annotations
+
+from collections import Counter
+
+import boto3
+import pytest
+
+from tests.conftest import REGION
+
+ONE_READ = {"BatchGetItem": 1}
+READ_AND_COMMIT = {"BatchGetItem": 1, "TransactWriteItems": 1}
+COMMIT = {"TransactWriteItems": 1}
+
+
+@pytest.fixture
+def meter(aws):
+    """Listed first by the tests, so that every client the app creates is metered."""
+    from bench.meter import Meter
+
+    with Meter(items=None) as meter:
+        yield meter
+
+
+@pytest.fixture
+def records(aws):
+    """The stream's new records of membership requests, in Lambda's format."""
+    from devstack.streams import StreamReader
+
+    streams = boto3.client("dynamodbstreams", region_name=REGION,
+                           endpoint_url=f"https://streams.dynamodb.{REGION}.amazonaws.com")
+    reader = StreamReader(streams, aws.stream_arn)
+    return lambda: [record for record in reader.read()
+                    if record["dynamodb"]["Keys"]["SK"]["S"].startswith("REQ#")]
+
+
+def _notify(chalice_client, records) -> None:
+    assert chalice_client.lambda_.invoke("notify", {"Records": records}).payload == {"batchItemFailures": []}
+
+
+def _calls(measure) -> dict[str, int]:
+    return dict(measure.operations())
+
+
+def test_each_route_makes_the_fewest_calls_it_can(meter, api, world, make_user):
+    # GIVEN an organization with an admin, an editor and a pending request
+    org = f"/organizations/{world.org_id}"
+    request = f"{org}/membership-requests/{world.request['id']}"
+    newcomer = make_user("nina")
+    routes = [
+        ("GET", "/health", None, None, {}),
+        ("POST", "/organizations", world.outsider, {"name": "Nouvelle"}, COMMIT),
+        ("GET", org, world.admin, None, ONE_READ),
+        ("GET", org, world.requester, None, {"BatchGetItem": 1, "GetItem": 1}),
+        ("GET", f"{org}/members", world.editor, None, {"Query": 1}),
+        ("GET", f"{org}/membership-requests", world.admin, None, {"GetItem": 1, "Query": 1}),
+        ("GET", request, world.admin, None, ONE_READ),
+        ("GET", "/me/membership-requests", world.requester, None, {"Query": 1}),
+        ("GET", "/me/membership-requests?status=pending", world.requester, None, {"Query": 1}),
+        ("GET", "/me/notifications", world.admin, None, {"Query": 2, "BatchGetItem": 1}),
+        ("POST", f"{org}/membership-requests", newcomer, {"comment": "Hello"}, COMMIT),
+        ("POST", f"{request}/accept", world.editor, {"role": "editor"}, ONE_READ),  # refused: no write
+        ("POST", f"{request}/accept", world.admin, {"role": "editor"}, READ_AND_COMMIT),
+        ("PUT", f"{org}/members/erin", world.admin, {"role": "admin"}, READ_AND_COMMIT),
+        ("DELETE", f"{org}/members/erin", world.admin, None, READ_AND_COMMIT),
+    ]
+    for method, path, user, body, expected in routes:
+        # WHEN the route is called
+        with meter.measure() as measured:
+            reply = api.call(method, path, user, body=body)
+        # THEN it made exactly its calls, and sent no email
+        assert reply.status < 500, (method, path, reply)
+        assert (_calls(measured), measured.ses_calls) == (expected, 0), (method, path, reply.status)
+
+
+def test_refusing_and_withdrawing_read_once_and_commit_once(meter, api, world, flows, make_user):
+    # GIVEN two pending requests
+    org = f"/organizations/{world.org_id}"
+    pat = make_user("pat")
+    withdrawn = flows.ask(pat, world.org_id)
+    # WHEN one is refused and the other withdrawn
+    with meter.measure() as refusing:
+        flows.refuse(world.admin, world.org_id, world.request["id"], "No")
+    with meter.measure() as withdrawing:
+        reply = api.delete(f"{org}/membership-requests/{withdrawn['id']}", pat)
+    # THEN each is one read and one transaction
+    assert reply.status == 200
+    assert _calls(refusing) == _calls(withdrawing) == READ_AND_COMMIT
+
+
+def test_a_new_request_costs_a_round_check_its_lookups_and_two_ledger_writes_per_email(
+        meter, api, world, flows, make_user, chalice_client, records):
+    # GIVEN a second admin, and the setup's records already handled
+    flows.member(world.admin, make_user("fanny"), world.org_id, "admin")
+    _notify(chalice_client, records())
+    # WHEN a new request's record reaches the stream function
+    flows.ask(make_user("paul"), world.org_id)
+    new = records()
+    with meter.measure() as first:
+        _notify(chalice_client, new)
+    with meter.measure() as again:
+        _notify(chalice_client, new)
+    # THEN: round check, organization, admins, profiles; per admin a claim and a sent mark;
+    # the round marker; one SES call per admin
+    assert _calls(first) == {"GetItem": 2, "Query": 1, "BatchGetItem": 1, "PutItem": 3, "UpdateItem": 2}
+    assert first.ses_calls == 2
+    # AND a redelivery reads the round marker and nothing else
+    assert (_calls(again), again.ses_calls) == ({"GetItem": 1}, 0)
+
+
+def test_an_outcome_costs_its_checks_and_one_email(meter, api, world, flows, chalice_client, records):
+    # GIVEN the admins' round of Rita's request handled
+    _notify(chalice_client, records())
+    flows.accept(world.admin, world.org_id, world.request["id"])
+    accepted = records()
+    # WHEN the acceptance reaches the stream function
+    with meter.measure() as measured:
+        _notify(chalice_client, accepted)
+    # THEN: round check, admins' round (ordering), organization, profile; claim, mark, round
+    assert _calls(measured) == {"GetItem": 3, "BatchGetItem": 1, "PutItem": 2, "UpdateItem": 1}
+    assert measured.ses_calls == 1
+
+
+def test_a_batch_looks_each_organization_up_once(meter, api, flows, make_user, chalice_client, records):
+    # GIVEN two organizations of two admins, and six new requests interleaved between them
+    orgs = []
+    for name in ("ana", "ben"):
+        admin = make_user(name)
+        org_id = flows.organization(admin, f"Org {name}")
+        flows.member(admin, make_user(f"{name}2"), org_id, "admin")
+        orgs.append(org_id)
+    _notify(chalice_client, records())
+    for k in range(3):
+        for org_id in orgs:
+            flows.ask(make_user(f"asker{k}{org_id[:4]}"), org_id)
+    batch = records()
+    assert len(batch) == 6
+    # WHEN the six records arrive in one batch
+    with meter.measure() as measured:
+        _notify(chalice_client, batch)
+    # THEN one organization read and one admin lookup per organization, not per record
+    calls = Counter(measured.operations())
+    admin_lookups = sum(1 for call in measured.dynamodb() if call.operation == "Query")
+    assert admin_lookups == 2
+    assert calls["GetItem"] == 6 + 2  # a round check per record, an organization read each
+    assert calls["BatchGetItem"] == 6  # the first record's admins and requester, then requesters
+    # AND one email per admin and request, one claim and one sent mark each, one round each
+    assert measured.ses_calls == 12
+    assert (calls["PutItem"], calls["UpdateItem"]) == (12 + 6, 12)
