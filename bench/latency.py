@@ -128,14 +128,11 @@ class Bench:
         self.inprocess = Client(app, project_dir=self._project.name)
 
     def stop(self) -> None:
+        from devstack.stack import stop_process_group
+
         chalice = getattr(self, "chalice", None)
-        if chalice is not None and chalice.poll() is None:
-            os.killpg(chalice.pid, signal.SIGTERM)
-            try:
-                chalice.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(chalice.pid, signal.SIGKILL)
-                chalice.wait()
+        if chalice is not None:
+            stop_process_group(chalice)
         if getattr(self, "pump", None) is not None:
             self.pump.stop()
         if getattr(self, "meter", None) is not None:

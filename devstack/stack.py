@@ -164,6 +164,18 @@ def _request(method: str, url: str, token: str | None = None, body: Any = None) 
         return error.code, json.loads(payload) if payload else None
 
 
+def stop_process_group(process: subprocess.Popen, timeout: float = 10) -> None:
+    """Stop a child started in its own session, and everything it started."""
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
 def wait_for_health(api_url: str, process: subprocess.Popen, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -328,13 +340,8 @@ def run(host: str, api_port: int, aws_port: int, state_dir: Path, frontend_url: 
         pass
     finally:
         print("Stopping Adhesion…", flush=True)
-        if chalice is not None and chalice.poll() is None:
-            os.killpg(chalice.pid, signal.SIGTERM)
-            try:
-                chalice.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(chalice.pid, signal.SIGKILL)
-                chalice.wait()
+        if chalice is not None:
+            stop_process_group(chalice)
         if pump is not None:
             pump.stop()
         emulator.stop()

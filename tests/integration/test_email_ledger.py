@@ -1,18 +1,7 @@
 """The email ledger, real and fake, held to one contract."""
 from __future__ import annotations
 
-import pytest
-
 from chalicelib.repository import PynamoEmailLedger
-from tests.fakes import InMemoryEmailLedger
-
-
-@pytest.fixture(params=["dynamodb", "fake"])
-def ledger_and_clock(request, container):
-    clock = [1_700_000_000.0]
-    if request.param == "dynamodb":
-        return PynamoEmailLedger(120, 48 * 3600, clock=lambda: clock[0]), clock
-    return InMemoryEmailLedger(120, clock=lambda: clock[0]), clock
 
 
 def test_an_email_is_claimed_once_and_stays_sent(ledger_and_clock):

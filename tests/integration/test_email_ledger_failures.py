@@ -6,15 +6,6 @@ import pytest
 
 from chalicelib.mail.ledger import LedgerUnavailable
 from chalicelib.repository import PynamoEmailLedger
-from tests.fakes import InMemoryEmailLedger
-
-
-@pytest.fixture(params=["dynamodb", "fake"])
-def ledger_and_clock(request, container):
-    clock = [1_700_000_000.0]
-    if request.param == "dynamodb":
-        return PynamoEmailLedger(120, 48 * 3600, clock=lambda: clock[0]), clock
-    return InMemoryEmailLedger(120, clock=lambda: clock[0]), clock
 
 
 def test_a_given_up_email_stays_given_up_unless_an_operator_retries_it(ledger_and_clock):
