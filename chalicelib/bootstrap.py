@@ -78,8 +78,7 @@ class Container:
     def email_ledger(self):
         from chalicelib.repository import PynamoEmailLedger
 
-        return PynamoEmailLedger(self.settings.email_claim_lease_seconds,
-                                 self.settings.email_ledger_ttl_seconds)
+        return PynamoEmailLedger(self.settings.email_ledger_ttl_seconds)
 
     @functools.cached_property
     def metrics(self):
@@ -94,8 +93,6 @@ class Container:
 
     @functools.cached_property
     def notifier(self):
-        import secrets
-
         from chalicelib.services.delivery import RetryPolicy
         from chalicelib.services.notifications import Links, MembershipNotifier
 
@@ -107,7 +104,6 @@ class Container:
             directory=self.repository, ledger=self.email_ledger, mailer=self.mailer,
             links=Links(self.settings.frontend_base_url),
             max_admin_emails=self.settings.max_admin_emails,
-            new_token=lambda: secrets.token_hex(16),
             retry=RetryPolicy(self.settings.mail_send_attempts, self.settings.mail_retry_base_seconds,
                               self.settings.mail_retry_cap_seconds),
             reserve_seconds=self.settings.stream_time_reserve_seconds,

@@ -35,7 +35,6 @@ class Settings:
     max_pending_requests: int
     request_cooldown_seconds: int
     max_admin_emails: int
-    email_claim_lease_seconds: int
     email_ledger_ttl_seconds: int
     # Reliability of the stream function (docs/reliability.md).
     mail_send_attempts: int
@@ -71,7 +70,6 @@ class Settings:
             # long, so that a loop of requests cannot flood its admins with emails.
             request_cooldown_seconds=int(env.get("REQUEST_COOLDOWN_SECONDS", "300")),
             max_admin_emails=int(env.get("MAX_ADMIN_EMAILS", "25")),
-            email_claim_lease_seconds=int(env.get("EMAIL_CLAIM_LEASE_SECONDS", "120")),
             # Streams redeliver for 24 hours; the ledger must outlive that window.
             email_ledger_ttl_seconds=int(env.get("EMAIL_LEDGER_TTL_SECONDS", str(48 * 3600))),
             mail_send_attempts=int(env.get("MAIL_SEND_ATTEMPTS", "5")),

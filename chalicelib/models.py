@@ -13,10 +13,14 @@ Reading code goes through ``chalicelib.repository``; nothing else queries these.
 from __future__ import annotations
 
 from pynamodb.attributes import (
+    BooleanAttribute,
+    MapAttribute,
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
     UTCDateTimeAttribute,
+    VersionAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
@@ -189,24 +193,23 @@ class UserProfileModel(_Item):
     pending_count = NumberAttribute(default=0)
 
 
-class SentEmailModel(_Item):
-    """The ledger entry of one email. ``PK: EMAIL#<request_id>#<transition>#<recipient_id>``,
-    ``SK: EMAIL``.
+class EmailRoundModel(_Item):
+    """The ledger record of one round: the emails of one transition of one request.
+    ``PK: EMAIL#<request_id>#<transition>``, ``SK: ROUND``.
 
-    ``state`` is ``sending`` while a worker holds the claim, ``sent`` once SES accepted the
-    message, ``failed`` (with its ``reason``) once it was given up as undeliverable. The
-    round marker of one (request, transition), ``PK: EMAIL#<request_id>#<transition>``,
-    ``SK: ROUND``, ``state: handled``, says that all its emails were handled. Entries
-    expire (``expires_at``, the table's TTL attribute) after the stream can no longer
-    redeliver the record that caused them.
+    ``sent`` holds the recipients whose message SES accepted, ``failed`` the recipients
+    given up (recipient id -> reason), ``handled`` says that every email of the round is
+    sent or given up. ``version`` makes each write conditional on the version read, so
+    that two writers merge instead of overwriting. Records expire (``expires_at``, the
+    table's TTL attribute) after the stream can no longer redeliver the record that
+    caused them.
     """
 
     class Meta(_TableMeta):
         pass
 
-    state = UnicodeAttribute()
-    claim_token = UnicodeAttribute()
-    claimed_at = NumberAttribute()
-    message_id = UnicodeAttribute(null=True)
-    reason = UnicodeAttribute(null=True)
+    sent = UnicodeSetAttribute(null=True)
+    failed = MapAttribute(null=True)
+    handled = BooleanAttribute(default=False)
+    version = VersionAttribute()
     expires_at = TTLAttribute()

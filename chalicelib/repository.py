@@ -12,18 +12,17 @@ import json
 import random
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import Any
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import (
-    DeleteError,
     GetError,
     PutError,
     PynamoDBException,
     TransactWriteError,
-    UpdateError,
 )
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
@@ -53,14 +52,14 @@ from chalicelib.errors import (
     RequestPending,
     TooManyPendingRequests,
 )
-from chalicelib.mail.ledger import FAILED, SENDING, SENT, LedgerUnavailable
+from chalicelib.mail.ledger import LedgerUnavailable, RoundChanged, RoundRecord
 from chalicelib.models import (
+    EmailRoundModel,
     LastAskedModel,
     MembershipModel,
     MembershipRequestModel,
     OrganizationModel,
     PendingRequestModel,
-    SentEmailModel,
     UserProfileModel,
 )
 
@@ -80,6 +79,10 @@ def _member_sk(user_id: str) -> str:
     return f"MEMBER#{user_id}"
 
 
+def _round_pk(request_id: str, transition: str) -> str:
+    return f"EMAIL#{request_id}#{transition}"
+
+
 def _request_sk(request_id: str) -> str:
     return f"REQ#{request_id}"
 
@@ -90,9 +93,7 @@ def _pending_sk(user_id: str) -> str:
 
 _ORG_SK = "ORG"
 _PROFILE_SK = "PROFILE"
-_EMAIL_SK = "EMAIL"
 _ROUND_SK = "ROUND"
-ROUND_HANDLED = "handled"
 
 
 # -- model <-> domain ---------------------------------------------------------------------
@@ -671,117 +672,42 @@ class PynamoMembershipRepository:
 
 
 class PynamoEmailLedger:
-    """Remembers which emails went out, keyed by (request, transition, recipient),
-    so that a redelivered stream record sends nothing twice (the
-    :class:`~chalicelib.mail.ledger.EmailLedger` port).
+    """Keeps one record per round (request, transition): who was sent, who was given up,
+    whether the round is handled (the :class:`~chalicelib.mail.ledger.EmailLedger` port).
 
-    Every DynamoDB failure other than a failed condition becomes
+    Every DynamoDB failure other than a failed version check becomes
     :class:`~chalicelib.mail.ledger.LedgerUnavailable`, which the notifier retries.
     """
 
-    def __init__(self, lease_seconds: int, ttl_seconds: int,
-                 clock: Callable[[], float] = time.time) -> None:
-        self._lease = lease_seconds
+    def __init__(self, ttl_seconds: int, clock: Callable[[], float] = time.time) -> None:
         self._ttl = ttl_seconds
         self._clock = clock
 
-    @staticmethod
-    def _key(email_key: str) -> SentEmailModel:
-        return SentEmailModel(f"EMAIL#{email_key}", _EMAIL_SK)
-
-    @staticmethod
-    def _round(request_id: str, transition: str) -> SentEmailModel:
-        return SentEmailModel(f"EMAIL#{request_id}#{transition}", _ROUND_SK)
-
-    def _expiry(self, now: float) -> datetime:
-        return datetime.fromtimestamp(now + self._ttl, tz=UTC)
-
-    def claim(self, email_key: str, token: str, *, retry_failed: bool = False) -> bool:
-        """Take the right to send this email. False when it was already sent, was given up
-        (unless ``retry_failed``), or another worker holds a live claim."""
-        now = self._clock()
-        item = self._key(email_key)
-        item.state = SENDING
-        item.claim_token = token
-        item.claimed_at = int(now)
-        item.expires_at = self._expiry(now)
-        # A claim older than the lease belongs to a worker that died mid-send.
-        condition = SentEmailModel.pk.does_not_exist() | (
-            (SentEmailModel.state == SENDING) & (SentEmailModel.claimed_at < int(now) - self._lease))
-        if retry_failed:
-            condition = condition | (SentEmailModel.state == FAILED)
+    def read(self, request_id: str, transition: str) -> RoundRecord:
         try:
-            item.save(condition=condition)
-        except PutError as e:
-            if e.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise LedgerUnavailable(f"claim: {e.cause_response_code or e}") from e
-        return True
-
-    def state(self, email_key: str) -> str | None:
-        try:
-            return SentEmailModel.get(f"EMAIL#{email_key}", _EMAIL_SK, consistent_read=True).state
-        except SentEmailModel.DoesNotExist:
-            return None
+            item = EmailRoundModel.get(_round_pk(request_id, transition), _ROUND_SK,
+                                       consistent_read=True)
+        except EmailRoundModel.DoesNotExist:
+            return RoundRecord(request_id, transition)
         except PynamoDBException as e:
-            raise LedgerUnavailable(f"state: {e.cause_response_code or e}") from e
+            raise LedgerUnavailable(f"read: {e.cause_response_code or e}") from e
+        return RoundRecord(request_id, transition, sent=frozenset(item.sent or ()),
+                           failed=MappingProxyType(item.failed.as_dict() if item.failed else {}),
+                           handled=bool(item.handled), version=item.version)
 
-    def seconds_until_stale(self, email_key: str) -> float | None:
+    def write(self, record: RoundRecord) -> RoundRecord:
+        item = EmailRoundModel(_round_pk(record.request_id, record.transition), _ROUND_SK,
+                               sent=set(record.sent) or None,
+                               failed=dict(record.failed) or None,
+                               handled=record.handled,
+                               expires_at=datetime.fromtimestamp(self._clock() + self._ttl, tz=UTC))
+        if record.version is not None:
+            item.version = record.version
         try:
-            item = SentEmailModel.get(f"EMAIL#{email_key}", _EMAIL_SK, consistent_read=True)
-        except SentEmailModel.DoesNotExist:
-            return None
-        except PynamoDBException as e:
-            raise LedgerUnavailable(f"state: {e.cause_response_code or e}") from e
-        if item.state != SENDING:
-            return None
-        # claim() takes over once claimed_at < now - lease, with whole seconds.
-        return max(0.0, int(item.claimed_at) + self._lease + 1 - self._clock())
-
-    def mark_sent(self, email_key: str, token: str, message_id: str) -> bool:
-        return self._finish(email_key, token, [SentEmailModel.state.set(SENT),
-                                               SentEmailModel.message_id.set(message_id)])
-
-    def mark_failed(self, email_key: str, token: str, reason: str) -> None:
-        self._finish(email_key, token, [SentEmailModel.state.set(FAILED),
-                                        SentEmailModel.reason.set(reason)])
-
-    def _finish(self, email_key: str, token: str, actions: list[Action]) -> bool:
-        try:
-            self._key(email_key).update(actions=actions, condition=SentEmailModel.claim_token == token)
-        except UpdateError as e:
-            if e.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise LedgerUnavailable(f"finish: {e.cause_response_code or e}") from e
-        return True
-
-    def release(self, email_key: str, token: str) -> None:
-        """Give the claim back after a failed send, so a retry may take it at once."""
-        try:
-            self._key(email_key).delete(condition=(SentEmailModel.claim_token == token)
-                                        & (SentEmailModel.state == SENDING))
-        except DeleteError as e:
-            if e.cause_response_code == "ConditionalCheckFailedException":
-                return
-            raise LedgerUnavailable(f"release: {e.cause_response_code or e}") from e
-
-    def round_handled(self, request_id: str, transition: str) -> bool:
-        try:
-            SentEmailModel.get(f"EMAIL#{request_id}#{transition}", _ROUND_SK, consistent_read=True)
-        except SentEmailModel.DoesNotExist:
-            return False
-        except PynamoDBException as e:
-            raise LedgerUnavailable(f"round: {e.cause_response_code or e}") from e
-        return True
-
-    def mark_round_handled(self, request_id: str, transition: str) -> None:
-        now = self._clock()
-        item = self._round(request_id, transition)
-        item.state = ROUND_HANDLED
-        item.claim_token = "round"  # noqa: S105 (a marker, not a secret)
-        item.claimed_at = int(now)
-        item.expires_at = self._expiry(now)
-        try:
+            # The model's version attribute makes this put conditional on the version read.
             item.save()
         except PutError as e:
-            raise LedgerUnavailable(f"round: {e.cause_response_code or e}") from e
+            if e.cause_response_code == "ConditionalCheckFailedException":
+                raise RoundChanged(record.request_id) from e
+            raise LedgerUnavailable(f"write: {e.cause_response_code or e}") from e
+        return replace(record, version=item.version)

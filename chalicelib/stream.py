@@ -57,9 +57,8 @@ def process_records(event: Any, notifier, time_left: Callable[[], float] | None 
     - A permanent failure (an unreadable record, an unknown organization, an email SES
       will never accept, a recipient without address) is logged, counted and
       acknowledged: it never blocks the shard.
-    - A failure that concerns one request only (its email claimed by a live worker, its
-      outcome waiting for its new-request round) holds that request's later records
-      back and lets the others through.
+    - A failure that concerns one request only (its outcome waiting for its new-request
+      round) holds that request's later records back and lets the others through.
     - A shared failure (SES or the ledger unavailable after the retries the time budget
       allowed, time running out, an unexpected error) stops the batch there.
 

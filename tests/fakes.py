@@ -3,60 +3,34 @@ contract test in tests/integration/."""
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 
 from chalicelib.domain import Membership, Organization, UserProfile
+from chalicelib.mail.ledger import RoundChanged, RoundRecord
 
 
 class InMemoryEmailLedger:
-    """Behaves like PynamoEmailLedger: claims, leases, sent and failed marks, rounds."""
+    """Behaves like PynamoEmailLedger: one record per round, written whole, each write
+    conditional on the version read. ``writes`` keeps every record written."""
 
-    def __init__(self, lease_seconds: int = 120, clock=lambda: 1_000_000.0) -> None:
-        self.entries: dict[str, dict] = {}
-        self.rounds: set[tuple[str, str]] = set()
-        self._lease = lease_seconds
-        self.clock = clock
+    def __init__(self) -> None:
+        self.rounds: dict[tuple[str, str], RoundRecord] = {}
+        self.writes: list[RoundRecord] = []
 
-    def claim(self, email_key: str, token: str, *, retry_failed: bool = False) -> bool:
-        now = self.clock()
-        entry = self.entries.get(email_key)
-        stale = entry and entry["state"] == "sending" and entry["claimed_at"] < int(now) - self._lease
-        if entry and not stale and not (retry_failed and entry["state"] == "failed"):
-            return False
-        self.entries[email_key] = {"state": "sending", "token": token, "claimed_at": int(now)}
-        return True
+    def read(self, request_id: str, transition: str) -> RoundRecord:
+        return self.rounds.get((request_id, transition), RoundRecord(request_id, transition))
 
-    def state(self, email_key: str) -> str | None:
-        entry = self.entries.get(email_key)
-        return entry["state"] if entry else None
+    def write(self, record: RoundRecord) -> RoundRecord:
+        key = (record.request_id, record.transition)
+        if self.read(*key).version != record.version:
+            raise RoundChanged(record.request_id)
+        stored = replace(record, version=(record.version or 0) + 1)
+        self.rounds[key] = stored
+        self.writes.append(stored)
+        return stored
 
-    def seconds_until_stale(self, email_key: str) -> float | None:
-        entry = self.entries.get(email_key)
-        if not entry or entry["state"] != "sending":
-            return None
-        return max(0.0, entry["claimed_at"] + self._lease + 1 - self.clock())
-
-    def mark_sent(self, email_key: str, token: str, message_id: str) -> bool:
-        entry = self.entries.get(email_key)
-        if not entry or entry["token"] != token:
-            return False
-        entry.update(state="sent", message_id=message_id)
-        return True
-
-    def mark_failed(self, email_key: str, token: str, reason: str) -> None:
-        entry = self.entries.get(email_key)
-        if entry and entry["token"] == token:
-            entry.update(state="failed", reason=reason)
-
-    def release(self, email_key: str, token: str) -> None:
-        entry = self.entries.get(email_key)
-        if entry and entry["token"] == token and entry["state"] == "sending":
-            del self.entries[email_key]
-
-    def round_handled(self, request_id: str, transition: str) -> bool:
-        return (request_id, transition) in self.rounds
-
-    def mark_round_handled(self, request_id: str, transition: str) -> None:
-        self.rounds.add((request_id, transition))
+    def state(self, request_id: str, transition: str, recipient_id: str) -> str | None:
+        return self.read(request_id, transition).state(recipient_id)
 
 
 class RecordingMetrics:

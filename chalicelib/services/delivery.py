@@ -31,12 +31,6 @@ class OutOfTime(NotificationDeferred):
     """Too little of the invocation is left to start or retry a send safely."""
 
 
-class EmailInFlight(NotificationDeferred):
-    """Another worker holds a live claim on this email; retry the record later."""
-
-    holds_batch = False
-
-
 class OutOfOrder(NotificationDeferred):
     """The requester's outcome waits until the admins' new-request round is handled."""
 

@@ -1,13 +1,15 @@
 """Who is told what when a membership request changes status, and how each email goes
 out exactly once although the stream redelivers, SES throttles and processes die.
 
-Driven by the table's stream. Each email is keyed by (request, transition, recipient)
-in a ledger: claimed, sent, then marked sent; a failed send gives its claim back. The
-guarantees, the error table and the ordering rule are in docs/reliability.md.
+Driven by the table's stream. The emails of one transition of one request form a
+round, recorded in the ledger: each email is written there once SES accepted it, so a
+redelivered record sends only what is missing. The guarantees, the error table and the
+ordering rule are in docs/reliability.md.
 """
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import logging
 import random
@@ -27,13 +29,19 @@ from chalicelib.domain import (
 )
 from chalicelib.errors import OrganizationNotFound
 from chalicelib.mail import rendering
-from chalicelib.mail.ledger import FAILED, SENT, EmailLedger, LedgerUnavailable
+from chalicelib.mail.ledger import (
+    FAILED,
+    SENT,
+    EmailLedger,
+    LedgerUnavailable,
+    RoundChanged,
+    RoundRecord,
+)
 from chalicelib.mail.port import Disposition, EmailMessage, Mailer, MailError
 from chalicelib.observability import log_context
 from chalicelib.services.delivery import (
     Deadline,
     DeliveryUnavailable,
-    EmailInFlight,
     Metrics,
     NullMetrics,
     OutOfOrder,
@@ -69,10 +77,6 @@ def transition_of(old: MembershipRequest | None,
                                                                RequestStatus.REFUSED):
         return Transition(new.status.value)
     return None
-
-
-def email_key(request_id: str, transition: Transition, recipient_id: str) -> str:
-    return f"{request_id}#{transition.value}#{recipient_id}"
 
 
 @dataclass(frozen=True)
@@ -141,7 +145,7 @@ class MembershipNotifier:
     """
 
     def __init__(self, directory, ledger: EmailLedger, mailer: Mailer, links: Links,
-                 max_admin_emails: int, new_token: Callable[[], str], *,
+                 max_admin_emails: int, *,
                  retry: RetryPolicy | None = None, reserve_seconds: float = 10.0,
                  sleep: Callable[[float], None] = time.sleep,
                  now: Callable[[], datetime] = lambda: datetime.now(UTC),
@@ -152,7 +156,6 @@ class MembershipNotifier:
         self._mailer = mailer
         self._links = links
         self._max_admin_emails = max_admin_emails
-        self._new_token = new_token
         self._retry = retry or RetryPolicy()
         self.reserve_seconds = reserve_seconds
         self._sleep = sleep
@@ -161,7 +164,7 @@ class MembershipNotifier:
         self.metrics = metrics or NullMetrics()
         # Emails SES accepted but the ledger could not record (it was unavailable):
         # recorded first thing when this container sees the record again.
-        self._unrecorded: dict[str, tuple[str, str]] = {}
+        self._unrecorded: dict[tuple[str, str], set[str]] = {}
 
     # -- the stream's entry points ------------------------------------------------------
 
@@ -194,8 +197,7 @@ class MembershipNotifier:
     def record_rejected(self, request_id: str, transition: Transition) -> None:
         """A record of this request could not be read and was acknowledged: its round
         counts as handled, so that the request's later emails do not wait for it."""
-        self._retrying(lambda: self._ledger.mark_round_handled(request_id, transition.value),
-                       Deadline.unlimited(), what="ledger")
+        self._store(RoundRecord(request_id, transition.value).as_handled(), Deadline.unlimited())
 
     # -- one round: the emails of one transition of one request ---------------------------
 
@@ -203,9 +205,8 @@ class MembershipNotifier:
                resend: bool = False, again: bool = False) -> Outcome:
         with log_context(request_id=request.id, organization_id=request.organization_id,
                          transition=transition.value):
-            if not resend and self._retrying(
-                    lambda: self._ledger.round_handled(request.id, transition.value),
-                    deadline, what="ledger"):
+            record = self._recorded_late(self._read(request.id, transition, deadline), deadline)
+            if record.handled and not resend:
                 return Outcome(redelivered=True)
             if transition is not Transition.REQUESTED and not resend:
                 self._wait_for_request_round(request, deadline)
@@ -216,37 +217,64 @@ class MembershipNotifier:
                 logger.warning("record acknowledged: unknown organization",
                                extra={"reason": "unknown_organization"})
                 self.metrics.count("RecordsRejected")
-                self.record_rejected(request.id, transition)
+                self._store(record.as_handled(), deadline)
                 return Outcome(rejected="unknown_organization")
-            outcome = Outcome()
-            for recipient_id, message in self._messages(request, transition, organization):
+            messages = list(self._messages(request, transition, organization))
+            # A resend retries the given-up emails too; ``again`` sends every one.
+            wanted = {None, FAILED} if resend else {None}
+            to_send = [(recipient_id, message) for recipient_id, message in messages
+                       if again or record.state(recipient_id) in wanted]
+            outcome = Outcome(already_sent=len(messages) - len(to_send))
+            unwritten = False
+            for position, (recipient_id, message) in enumerate(to_send, start=1):
                 with log_context(recipient_id=recipient_id):
                     if deadline.expired():
                         raise OutOfTime(request.id)
-                    key = email_key(request.id, transition, recipient_id)
-                    if message is None:
-                        # Permanent: retrying cannot make an address appear (an operator's
-                        # resend tries again, once the user signed in with one).
-                        result = self._give_up_without_address(key, deadline, retry_failed=resend)
-                    elif again:
-                        result = self._send_again(message, deadline)
-                    else:
-                        result = self._send_once(key, message, deadline, retry_failed=resend)
-                    outcome.sent += result == SENT
-                    outcome.already_sent += result == "already"
-                    outcome.failed += result == FAILED
-            self._retrying(lambda: self._ledger.mark_round_handled(request.id, transition.value),
-                           deadline, what="ledger", critical=True)
+                    if not again and record.state(recipient_id) == SENT:
+                        # Recorded by another pass since this one read the round.
+                        outcome.already_sent += 1
+                        continue
+                    # Permanent: retrying cannot make an address appear (an operator's
+                    # resend tries again, once the user signed in with one).
+                    result = (MailError("no_email_address", Disposition.ACKNOWLEDGE)
+                              if message is None else self._send(message, deadline))
+                    if isinstance(result, MailError):
+                        record, unwritten = self._give_up(record, recipient_id, result), True
+                        outcome.failed += 1
+                        continue
+                    outcome.sent += 1
+                    # The one write per email; the round's last one also says it is handled.
+                    record = record.with_sent([recipient_id])
+                    if position == len(to_send):
+                        record = record.as_handled()
+                    record, unwritten = self._store(record, deadline, just_sent=recipient_id), False
+            if unwritten or not record.handled:
+                # Nothing was left to send, the last email was given up, or another pass
+                # sent it: say the round is done.
+                self._store(record.as_handled(), deadline)
             return outcome
+
+    def _read(self, request_id: str, transition: Transition, deadline: Deadline) -> RoundRecord:
+        return self._retrying(lambda: self._ledger.read(request_id, transition.value),
+                              deadline, what="ledger")
+
+    def _recorded_late(self, record: RoundRecord, deadline: Deadline) -> RoundRecord:
+        """Record first what SES accepted last time and the ledger could not write then."""
+        key = (record.request_id, record.transition)
+        pending = self._unrecorded.get(key)
+        if not pending:
+            return record
+        record = self._store(record.with_sent(pending), deadline)
+        del self._unrecorded[key]
+        logger.info("emails recorded late", extra={"recipients": len(pending)})
+        return record
 
     def _wait_for_request_round(self, request: MembershipRequest, deadline: Deadline) -> None:
         """Ordering: the requester's outcome never leaves before the admins' new-request
         round has been handled (sent, or given up as undeliverable)."""
         if self._now() - request.created_at >= STREAM_RETENTION:
             return
-        if not self._retrying(
-                lambda: self._ledger.round_handled(request.id, Transition.REQUESTED.value),
-                deadline, what="ledger"):
+        if not self._read(request.id, Transition.REQUESTED, deadline).handled:
             logger.info("outcome waits for the new-request round", extra={"reason": "out_of_order"})
             raise OutOfOrder(request.id)
 
@@ -281,122 +309,71 @@ class MembershipNotifier:
 
     # -- one email ----------------------------------------------------------------------
 
-    def _send_once(self, key: str, message: EmailMessage, deadline: Deadline, *,
-                   retry_failed: bool = False) -> str:
-        """Claim, send, mark sent: ``sent``, ``already`` (sent or given up before) or
-        ``failed`` (given up now)."""
-        pending = self._unrecorded.get(key)
-        if pending is not None:
-            self._retrying(lambda: self._ledger.mark_sent(key, *pending), deadline,
-                           what="ledger", critical=True)
-            del self._unrecorded[key]
-            logger.info("email recorded late", extra={"message_id": pending[1]})
-            return "already"
-        token = self._new_token()
-        try:
-            claimed = self._retrying(lambda: self._claim(key, token, retry_failed), deadline, what="claim")
-        except EmailInFlight:
-            claimed = self._take_over_when_stale(key, token, retry_failed, deadline)
-        if not claimed:
-            return "already"
+    def _send(self, message: EmailMessage, deadline: Deadline) -> str | MailError:
+        """SES's message id, or the error when this message can never be sent as it is."""
         try:
             message_id = self._retrying(lambda: self._mailer.send(message), deadline, what="send")
         except MailError as error:
             if error.disposition is Disposition.ACKNOWLEDGE:
-                return self._give_up(key, token, error)
-            self._release(key, token)
+                return error
             raise DeliveryUnavailable(f"send: {error.code}") from error
-        except BaseException as error:
-            # A process that is really dying (timeout, kill) never gets here; a
-            # simulated one must not release either, or the crash would be undone.
-            if isinstance(error, Exception):
-                self._release(key, token)
-            raise
-        # The one window no protocol closes: SES accepted the message and this worker
-        # has not yet recorded it. A crash here sends it again once the lease expires.
-        try:
-            recorded = self._retrying(lambda: self._ledger.mark_sent(key, token, message_id),
-                                      deadline, what="ledger", critical=True)
-        except DeliveryUnavailable:
-            self._unrecorded[key] = (token, message_id)
-            self.metrics.count("EmailsUnrecorded")
-            logger.error("email sent but not recorded", extra={"message_id": message_id})
-            raise
-        if not recorded:
-            logger.warning("email sent after its claim expired", extra={"message_id": message_id})
         self.metrics.count("EmailsSent")
         logger.info("email sent", extra={"message_id": message_id})
-        return SENT
+        return message_id
 
-    def _give_up_without_address(self, key: str, deadline: Deadline, *, retry_failed: bool) -> str:
-        token = self._new_token()
-        if not self._retrying(lambda: self._ledger.claim(key, token, retry_failed=retry_failed),
-                              deadline, what="claim"):
-            return "already"
-        return self._give_up(key, token, MailError("no_email_address", Disposition.ACKNOWLEDGE))
-
-    def _send_again(self, message: EmailMessage, deadline: Deadline) -> str:
-        message_id = self._retrying(lambda: self._mailer.send(message), deadline, what="send")
-        self.metrics.count("EmailsSent")
-        logger.info("email sent again by an operator", extra={"message_id": message_id})
-        return SENT
-
-    def _claim(self, key: str, token: str, retry_failed: bool) -> bool:
-        if self._ledger.claim(key, token, retry_failed=retry_failed):
-            return True
-        if self._ledger.state(key) in (SENT, FAILED):
-            return False
-        # Another worker is sending it (or just gave its claim back): wait a little.
-        raise EmailInFlight(key)
-
-    def _take_over_when_stale(self, key: str, token: str, retry_failed: bool,
-                              deadline: Deadline) -> bool:
-        """The claim outlived the backoff: its worker most likely died (a live one holds
-        a claim for one send and its retries, well under the lease). Wait until the lease
-        lets us take it over, if the time budget allows; otherwise defer the record."""
-        wait = self._retrying(lambda: self._ledger.seconds_until_stale(key), deadline, what="ledger")
-        wait = 0.0 if wait is None else wait  # given back or finished meanwhile
-        if not deadline.allows(wait):
-            raise EmailInFlight(key)
-        logger.info("waiting for an abandoned claim to expire", extra={"wait_seconds": round(wait, 1)})
-        self._sleep(wait)
-        return self._retrying(lambda: self._claim(key, token, retry_failed), deadline, what="claim")
-
-    def _give_up(self, key: str, token: str, error: MailError) -> str:
+    def _give_up(self, record: RoundRecord, recipient_id: str, error: MailError) -> RoundRecord:
         logger.warning("email failed permanently",
                        extra={"reason": error.code, "detail": error.detail})
         self.metrics.count("EmailsFailedPermanently")
-        try:
-            self._ledger.mark_failed(key, token, error.code)
-        except LedgerUnavailable:
-            # The claim stays; once its lease expires a redelivery tries again and
-            # fails the same way. Nothing is lost or doubled.
-            logger.warning("could not record a permanent failure", exc_info=True)
-        return FAILED
+        return record.with_failed(recipient_id, error.code)
 
-    def _release(self, key: str, token: str) -> None:
+    def _store(self, record: RoundRecord, deadline: Deadline, *,
+               just_sent: str | None = None) -> RoundRecord:
+        """Write the round; when another pass wrote it meanwhile, merge and write again.
+
+        ``just_sent``: the recipient SES accepted a message for just before this write.
+        Were the write to fail after the retries, that email is remembered and recorded
+        when the record comes back, instead of being sent again."""
+        doubled = False
         try:
-            self._ledger.release(key, token)
-        except LedgerUnavailable:
-            # The claim expires with its lease; a retry waits that long, no more.
-            logger.warning("could not release a claim", exc_info=True)
+            for _ in range(self._retry.attempts):
+                try:
+                    return self._retrying(functools.partial(self._ledger.write, record),
+                                          deadline, what="ledger", critical=True)
+                except RoundChanged:
+                    stored = self._retrying(
+                        functools.partial(self._ledger.read, record.request_id, record.transition),
+                        deadline, what="ledger", critical=True)
+                    if just_sent is not None and not doubled and stored.state(just_sent) == SENT:
+                        doubled = True
+                        # Another pass over this round sent it too (an operator's resend
+                        # during a live pass), or our own write landed and its answer got lost.
+                        self.metrics.count("EmailsDuplicated")
+                        logger.error("email recorded by another pass too")
+                    record = record.merged_into(stored)
+            raise DeliveryUnavailable("ledger: the round kept changing")
+        except DeliveryUnavailable:
+            if just_sent is not None:
+                key = (record.request_id, record.transition)
+                self._unrecorded.setdefault(key, set()).add(just_sent)
+                self.metrics.count("EmailsUnrecorded")
+                logger.error("email sent but not recorded")
+            raise
 
     # -- retries ------------------------------------------------------------------------
 
     def _retrying(self, call: Callable, deadline: Deadline, *, what: str, critical: bool = False):
         """``call()``, retried on transient failures with capped, jittered backoff while
         the deadline allows (``critical`` calls may use the reserve). Gives up with
-        :class:`DeliveryUnavailable` (or :class:`EmailInFlight` for a busy claim)."""
+        :class:`DeliveryUnavailable`."""
         for attempt in itertools.count(1):
             try:
                 return call()
-            except (MailError, LedgerUnavailable, EmailInFlight) as error:
+            except (MailError, LedgerUnavailable) as error:
                 if isinstance(error, MailError) and error.disposition is not Disposition.RETRY:
                     raise
                 pause = self._retry.pause(attempt, self._rand)
                 if attempt >= self._retry.attempts or not deadline.allows(pause, critical=critical):
-                    if isinstance(error, EmailInFlight):
-                        raise
                     raise DeliveryUnavailable(f"{what}: {error}") from error
                 self.metrics.count("EmailsRetried" if what == "send" else "LedgerRetried")
                 logger.warning("retrying", extra={

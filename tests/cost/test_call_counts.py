@@ -91,7 +91,7 @@ def test_refusing_and_withdrawing_read_once_and_commit_once(meter, api, world, f
     assert _calls(refusing) == _calls(withdrawing) == READ_AND_COMMIT
 
 
-def test_a_new_request_costs_a_round_check_its_lookups_and_two_ledger_writes_per_email(
+def test_a_new_request_costs_a_round_check_its_lookups_and_one_ledger_write_per_email(
         meter, api, world, flows, make_user, chalice_client, records):
     # GIVEN a second admin, and the setup's records already handled
     flows.member(world.admin, make_user("fanny"), world.org_id, "admin")
@@ -103,11 +103,11 @@ def test_a_new_request_costs_a_round_check_its_lookups_and_two_ledger_writes_per
         _notify(chalice_client, new)
     with meter.measure() as again:
         _notify(chalice_client, new)
-    # THEN: round check, organization, admins, profiles; per admin a claim and a sent mark;
-    # the round marker; one SES call per admin
-    assert _calls(first) == {"GetItem": 2, "Query": 1, "BatchGetItem": 1, "PutItem": 3, "UpdateItem": 2}
+    # THEN: round check, organization, admins, profiles; one SES call per admin, each
+    # followed by one ledger write (the last one closes the round)
+    assert _calls(first) == {"GetItem": 2, "Query": 1, "BatchGetItem": 1, "PutItem": 2}
     assert first.ses_calls == 2
-    # AND a redelivery reads the round marker and nothing else
+    # AND a redelivery reads the round and nothing else
     assert (_calls(again), again.ses_calls) == ({"GetItem": 1}, 0)
 
 
@@ -119,8 +119,8 @@ def test_an_outcome_costs_its_checks_and_one_email(meter, api, world, flows, cha
     # WHEN the acceptance reaches the stream function
     with meter.measure() as measured:
         _notify(chalice_client, accepted)
-    # THEN: round check, admins' round (ordering), organization, profile; claim, mark, round
-    assert _calls(measured) == {"GetItem": 3, "BatchGetItem": 1, "PutItem": 2, "UpdateItem": 1}
+    # THEN: round check, admins' round (ordering), organization, profile; one ledger write
+    assert _calls(measured) == {"GetItem": 3, "BatchGetItem": 1, "PutItem": 1}
     assert measured.ses_calls == 1
 
 
@@ -147,6 +147,6 @@ def test_a_batch_looks_each_organization_up_once(meter, api, flows, make_user, c
     assert admin_lookups == 2
     assert calls["GetItem"] == 6 + 2  # a round check per record, an organization read each
     assert calls["BatchGetItem"] == 6  # the first record's admins and requester, then requesters
-    # AND one email per admin and request, one claim and one sent mark each, one round each
+    # AND one email per admin and request, and one ledger write per email: no more
     assert measured.ses_calls == 12
-    assert (calls["PutItem"], calls["UpdateItem"]) == (12 + 6, 12)
+    assert (calls["PutItem"], calls["UpdateItem"]) == (12, 0)

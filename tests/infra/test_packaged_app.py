@@ -37,6 +37,12 @@ def test_stream_source_reads_the_stateful_tables_stream(sam, stateful, stage):
     assert source["StartingPosition"] == "TRIM_HORIZON"
 
 
+def test_stream_source_runs_one_batch_per_shard_at_a_time(sam):
+    # The email ledger writes once per email, after the send, with no claim before it:
+    # two batches of one shard at once could send an email twice.
+    assert _stream_source(sam)["ParallelizationFactor"] == 1
+
+
 def test_stream_source_retries_finitely_and_then_gives_up_to_the_queue(sam, stateful, stage):
     source = _stream_source(sam)
 
@@ -86,7 +92,7 @@ ITEM_KEYS = {
     "PendingRequestModel": ("ORG#o1", "PENDING#u1"),
     "LastAskedModel": ("ORG#o1", "ASKED#u1"),
     "UserProfileModel": ("USER#u1", "PROFILE"),
-    "SentEmailModel": ("EMAIL#r1#created#u2", "EMAIL"),
+    "EmailRoundModel": ("EMAIL#r1#requested", "ROUND"),
 }
 
 
@@ -159,7 +165,9 @@ def _allow_lists(sam: dict[str, Any], stage: str) -> dict[str, set[tuple[str, st
         "notify": own_logs("notify")
         | _allow(read, [table])
         | _allow(["dynamodb:Query"], [f"{table}/index/*"])
-        | _allow(write, [table], {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["EMAIL#*"]}})
+        # (one PutItem of a round's record per email: nothing to update or delete)
+        | _allow(["dynamodb:PutItem"], [table],
+                 {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["EMAIL#*"]}})
         | _allow(["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"],
                  [f"{table}/stream/*"])
         # ListStreams supports no resource-level permission; Lambda's stream polling lists it.
@@ -340,6 +348,20 @@ def test_every_function_is_watched_for_errors_and_throttles(sam, stateful, stage
     functions = set(FUNCTIONS.values())
     assert watched >= {("Errors", f) for f in functions} | {("Throttles", f) for f in functions}
     assert ("IteratorAge", "Notify") in watched
+
+
+def test_the_notifiers_fault_metrics_raise_an_alarm(sam):
+    # GIVEN the metrics the notifier publishes when emails were given up, left unrecorded
+    # or sent twice, under the namespace and dimension it publishes them with
+    from chalicelib.config import get_settings
+
+    faults = {"EmailsFailedPermanently", "EmailsUnrecorded", "EmailsDuplicated"}
+    alarmed = {alarm["MetricName"] for alarm in _alarms(sam)
+               if alarm.get("Namespace") == get_settings().metrics_namespace
+               and alarm.get("Dimensions") == [{"Name": "service", "Value": "notify"}]
+               and alarm["Threshold"] == 1}
+    # THEN each raises an alarm at its first occurrence
+    assert alarmed == faults
 
 
 def test_imports_name_the_stage_passed_at_deploy(sam, stage):

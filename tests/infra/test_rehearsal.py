@@ -146,6 +146,7 @@ def test_stream_function_reads_the_tables_stream_with_the_declared_settings(rehe
     assert mapping["BisectBatchOnFunctionError"] is True
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert mapping["MaximumRetryAttempts"] == 5
+    assert mapping["ParallelizationFactor"] == 1
     assert mapping["MaximumRecordAgeInSeconds"] == 6 * 3600
     assert mapping["BatchSize"] == 100
     assert mapping["StartingPosition"] == "TRIM_HORIZON"

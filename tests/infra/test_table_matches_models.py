@@ -75,7 +75,7 @@ def test_expiry_attribute_is_the_tables_time_to_live(table):
     # GIVEN the models whose items expire (the email ledger among them)
     ttl_attributes = {cls.__name__: cls._ttl_attribute().attr_name
                       for cls in item_models() if cls._ttl_attribute() is not None}
-    assert "SentEmailModel" in ttl_attributes
+    assert "EmailRoundModel" in ttl_attributes
 
     # THEN the table deletes items on their attribute: a table has only one
     assert set(ttl_attributes.values()) == {table["TimeToLiveSpecification"]["AttributeName"]}

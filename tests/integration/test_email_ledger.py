@@ -1,39 +1,45 @@
 """The email ledger, real and fake, held to one contract."""
 from __future__ import annotations
 
+import pytest
+
+from chalicelib.mail.ledger import RoundChanged, RoundRecord
 from chalicelib.repository import PynamoEmailLedger
 
 
-def test_an_email_is_claimed_once_and_stays_sent(ledger_and_clock):
-    ledger, _ = ledger_and_clock
-    assert ledger.claim("r#requested#alice", "t1")
-    assert not ledger.claim("r#requested#alice", "t2")
-    assert ledger.state("r#requested#alice") == "sending"
-    ledger.mark_sent("r#requested#alice", "t1", "m-1")
-    assert ledger.state("r#requested#alice") == "sent"
-    assert not ledger.claim("r#requested#alice", "t3")
+def test_a_round_never_written_reads_empty_and_unhandled(ledger):
+    assert ledger.read("r1", "requested") == RoundRecord("r1", "requested")
 
 
-def test_a_released_claim_can_be_taken_again(ledger_and_clock):
-    ledger, _ = ledger_and_clock
-    assert ledger.claim("k", "t1")
-    ledger.release("k", "t1")
-    assert ledger.state("k") is None
-    assert ledger.claim("k", "t2")
+def test_a_round_reads_back_as_written_with_a_new_version(ledger):
+    first = ledger.write(RoundRecord("r1", "requested", sent=frozenset({"alice"})))
+    second = ledger.write(first.with_failed("bea", "no_email_address").as_handled())
+    stored = ledger.read("r1", "requested")
+    assert stored == second
+    assert (stored.sent, dict(stored.failed), stored.handled) == (
+        {"alice"}, {"bea": "no_email_address"}, True)
+    assert first.version < second.version
+    assert ledger.read("r1", "accepted") == RoundRecord("r1", "accepted")
 
 
-def test_a_stale_claim_is_taken_over_but_a_sent_mark_never(ledger_and_clock):
-    ledger, clock = ledger_and_clock
-    assert ledger.claim("stale", "t1")
-    assert ledger.claim("done", "t1")
-    ledger.mark_sent("done", "t1", "m")
-    clock[0] += 121
-    assert ledger.claim("stale", "t2")
-    assert not ledger.claim("done", "t2")
+def test_a_write_from_a_stale_read_is_refused_and_changes_nothing(ledger):
+    seen = ledger.read("r1", "requested")
+    ledger.write(seen.with_sent(["alice"]))
+    with pytest.raises(RoundChanged):
+        ledger.write(seen.with_sent(["bea"]))
+    assert ledger.read("r1", "requested").sent == {"alice"}
 
 
-def test_ledger_entries_expire_after_the_stream_window(container, item):
-    clock = 1_700_000_000.0
-    PynamoEmailLedger(120, 48 * 3600, clock=lambda: clock).claim("x", "t")
-    stored = item("EMAIL#x", "EMAIL")
-    assert int(stored["expires_at"]) == int(clock) + 48 * 3600
+def test_an_email_sent_after_being_given_up_counts_as_sent(ledger):
+    given_up = ledger.write(RoundRecord("r1", "requested").with_failed("alice", "MessageRejected"))
+    ledger.write(given_up.with_sent(["alice"]))
+    stored = ledger.read("r1", "requested")
+    assert (stored.state("alice"), dict(stored.failed)) == ("sent", {})
+
+
+def test_round_records_expire_after_the_stream_window(container, item):
+    PynamoEmailLedger(48 * 3600, clock=lambda: 1_700_000_000.0).write(
+        RoundRecord("r1", "requested", sent=frozenset({"alice", "bea"}), handled=True))
+    stored = item("EMAIL#r1#requested", "ROUND")
+    assert (sorted(stored["sent"]), stored["handled"], int(stored["expires_at"])) == (
+        ["alice", "bea"], True, 1_700_000_000 + 48 * 3600)

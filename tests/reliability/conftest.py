@@ -1,6 +1,6 @@
 """The rig of the reliability suite: the app's own stream function and notifier on moto,
-behind a simulated event source mapping, with a fake clock so that backoffs, leases and
-time budgets cost no real time."""
+behind a simulated event source mapping, with a fake clock so that backoffs and time
+budgets cost no real time."""
 from __future__ import annotations
 
 import functools
@@ -17,7 +17,6 @@ SUBJECTS = {
     "accepted": "Your membership request was accepted",
     "refused": "Your membership request was declined",
 }
-LEASE_SECONDS = 120
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -78,7 +77,7 @@ class Rig:
         process.aws.__dict__["sesv2"] = self.ses
         process.sleep = time
         process.metrics = self.metrics
-        ledger = PynamoEmailLedger(LEASE_SECONDS, 48 * 3600, clock=time.clock)
+        ledger = PynamoEmailLedger(48 * 3600, clock=time.clock)
         process.email_ledger = self.ledger_wrapper(ledger) if self.ledger_wrapper else ledger
         if self.mailer_wrapper:
             process.mailer = self.mailer_wrapper(process.mailer)
@@ -125,12 +124,12 @@ class Rig:
         return self.faults[-1]
 
     def ledger_faults(self, operation: str, plan):
-        """Fault injection on the ledger's DynamoDB calls (PutItem: claims and round
-        marks; UpdateItem: sent and failed marks; GetItem: reads; DeleteItem: releases)."""
-        from chalicelib.models import SentEmailModel
+        """Fault injection on the ledger's DynamoDB calls (PutItem: writes of a round;
+        GetItem: reads)."""
+        from chalicelib.models import EmailRoundModel
         from tests.reliability.harness import Faults
 
-        client = SentEmailModel._get_connection().connection.client
+        client = EmailRoundModel._get_connection().connection.client
         self.faults.append(Faults(client, operation, plan))
         return self.faults[-1]
 
@@ -215,11 +214,18 @@ class Rig:
         FIGURES.append(figures)
         return figures
 
-    def ledger_item(self, key: str, sk: str = "EMAIL") -> dict[str, Any] | None:
-        from tests.conftest import TABLE
-        from tests.factories import stored
+    def ledger_round(self, request_id: str, transition: str = "requested") -> dict[str, Any] | None:
+        """The round's ledger item as stored, in plain Python (sets, dicts, bools)."""
+        import boto3
+        from boto3.dynamodb.types import TypeDeserializer
 
-        return stored(REGION, TABLE, f"EMAIL#{key}", sk)
+        from tests.conftest import TABLE
+
+        item = boto3.client("dynamodb", region_name=REGION).get_item(
+            TableName=TABLE, ConsistentRead=True,
+            Key={"PK": {"S": f"EMAIL#{request_id}#{transition}"}, "SK": {"S": "ROUND"}}).get("Item")
+        return None if item is None else {key: TypeDeserializer().deserialize(value)
+                                          for key, value in item.items()}
 
     def queue_depth(self) -> int:
         attributes = self.sqs.get_queue_attributes(

@@ -41,7 +41,7 @@ def count_emails(expected: Iterable[tuple], sent: Iterable[tuple]) -> tuple[int,
 
 class ScaledTime:
     """Real time, accelerated: for threads that really run at once, where a fake clock
-    would let one thread's sleep age another's live claim. ``sleep(s)`` really waits
+    would let one thread's sleep stand for another's time. ``sleep(s)`` really waits
     ``s / factor``; ``clock()`` advances ``factor`` times faster than the wall clock."""
 
     def __init__(self, factor: float = 100.0, start: float = 1_700_000_000.0) -> None:

@@ -104,6 +104,6 @@ def test_each_ses_error_is_retried_reported_or_acknowledged_as_the_table_says(ri
             else:
                 # acknowledged: never blocks the shard, counted, and remembered in the ledger
                 assert (mapping.invocations, counts["EmailsFailedPermanently"]) == (1, 1)
-                entry = rig.ledger_item(f"{request.id}#requested#{victim.user_id}")
-                assert (entry["state"], entry["reason"]) == ("failed", label)
-                assert rig.ledger_item(f"{request.id}#requested", "ROUND")["state"] == "handled"
+                stored = rig.ledger_round(request.id)
+                assert (stored["failed"], stored["handled"]) == ({victim.user_id: label}, True)
+                assert victim.user_id not in stored["sent"]

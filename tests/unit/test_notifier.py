@@ -16,11 +16,11 @@ from chalicelib.domain import (
     UserProfile,
     UserRef,
 )
+from chalicelib.mail.ledger import LedgerUnavailable, RoundRecord
 from chalicelib.mail.port import Disposition, FakeMailer, MailError
 from chalicelib.services.delivery import (
     Deadline,
     DeliveryUnavailable,
-    EmailInFlight,
     OutOfOrder,
     OutOfTime,
     RetryPolicy,
@@ -46,10 +46,8 @@ PROFILES = [
 
 def _notifier(admins=("alice", "bea"), profiles=PROFILES, mailer=None, ledger=None, cap=25):
     directory = FakeDirectory(ORG, [_admin(a) for a in admins], list(profiles))
-    tokens = iter(range(1_000_000))
     notifier = MembershipNotifier(directory, ledger or InMemoryEmailLedger(), mailer or FakeMailer(),
-                                  Links("https://front.test"), cap, lambda: f"t{next(tokens)}",
-                                  sleep=FakeSleep(), now=lambda: NOW)
+                                  Links("https://front.test"), cap, sleep=FakeSleep(), now=lambda: NOW)
     return notifier, directory
 
 
@@ -101,20 +99,46 @@ def test_processing_a_record_twice_sends_nothing_new():
     mailer, ledger = FakeMailer(), InMemoryEmailLedger()
     notifier, _ = _notifier(mailer=mailer, ledger=ledger)
     notifier.notify(None, PENDING)
-    assert notifier.notify(None, PENDING).sent == 0
+    assert notifier.notify(None, PENDING).redelivered
     assert len(mailer.sent) == 2
-    assert {entry["state"] for entry in ledger.entries.values()} == {"sent"}
+    stored = ledger.read("r1", "requested")
+    assert (stored.sent, stored.handled) == ({"alice", "bea"}, True)
+
+
+def test_each_email_costs_one_ledger_write_after_it_is_sent_and_the_last_closes_the_round():
+    ledger = InMemoryEmailLedger()
+    notifier, _ = _notifier(ledger=ledger)
+    notifier.notify(None, PENDING)
+    assert [(write.sent, write.handled) for write in ledger.writes] == [
+        ({"alice"}, False), ({"alice", "bea"}, True)]
 
 
 def test_a_recipient_without_email_is_skipped_not_retried():
-    mailer = FakeMailer()
-    notifier, _ = _notifier(profiles=[p for p in PROFILES if p.user_id != "bea"], mailer=mailer)
+    mailer, ledger = FakeMailer(), InMemoryEmailLedger()
+    notifier, _ = _notifier(profiles=[p for p in PROFILES if p.user_id != "bea"], mailer=mailer,
+                            ledger=ledger)
     outcome = notifier.notify(None, PENDING)
     assert (outcome.sent, outcome.failed) == (1, 1)
     assert [m.to for m in mailer.sent] == ["alice@example.org"]
+    stored = ledger.read("r1", "requested")
+    assert (stored.sent, dict(stored.failed), stored.handled) == (
+        {"alice"}, {"bea": "no_email_address"}, True)
+    # AND the give-up rode on the round's closing write: one write for one email sent
+    assert len(ledger.writes) == 2
 
 
-def test_a_failed_send_releases_its_claim_and_is_raised():
+def test_a_round_interrupted_after_its_first_email_sends_only_the_rest():
+    ledger = InMemoryEmailLedger()
+    ledger.write(RoundRecord("r1", "requested", sent=frozenset({"alice"})))
+    mailer = FakeMailer()
+    notifier, _ = _notifier(ledger=ledger, mailer=mailer)
+    outcome = notifier.notify(None, PENDING)
+    assert (outcome.sent, outcome.already_sent) == (1, 1)
+    assert [m.to for m in mailer.sent] == ["bea@example.org"]
+    assert ledger.read("r1", "requested").handled
+
+
+def test_a_failed_send_is_raised_and_records_nothing():
     class Broken(FakeMailer):
         def send(self, message):
             raise ConnectionError("SES down")
@@ -123,25 +147,66 @@ def test_a_failed_send_releases_its_claim_and_is_raised():
     notifier, _ = _notifier(mailer=Broken(), ledger=ledger)
     with pytest.raises(ConnectionError):
         notifier.notify(None, PENDING)
-    assert ledger.entries == {}
+    assert ledger.rounds == {}
 
 
-def test_an_email_claimed_by_a_live_worker_is_retried_later():
-    ledger = InMemoryEmailLedger()
-    ledger.claim("r1#requested#alice", "other-worker")
-    notifier, _ = _notifier(ledger=ledger)
-    with pytest.raises(EmailInFlight):
-        notifier.notify(None, PENDING)
+def test_a_round_another_pass_wrote_meanwhile_is_merged_and_a_double_send_counted():
+    class Racing(InMemoryEmailLedger):
+        """Another pass (an operator's resend, say) sends alice's email and records it
+        between this pass's read and its first write."""
 
+        raced = False
 
-def test_a_claim_abandoned_beyond_its_lease_is_taken_over():
-    clock = [1_000_000.0]
-    ledger = InMemoryEmailLedger(lease_seconds=120, clock=lambda: clock[0])
-    ledger.claim("r1#requested#alice", "dead-worker")
-    clock[0] += 121
-    mailer = FakeMailer()
-    notifier, _ = _notifier(ledger=ledger, mailer=mailer)
+        def write(self, record):
+            if not self.raced:
+                self.raced = True
+                super().write(RoundRecord("r1", "requested", sent=frozenset({"alice"})))
+            return super().write(record)
+
+    ledger = Racing()
+    notifier, metrics, _ = _reliable(FlakyMailer(), ledger=ledger)
     assert notifier.notify(None, PENDING).sent == 2
+    stored = ledger.read("r1", "requested")
+    assert (stored.sent, stored.handled, stored.version) == ({"alice", "bea"}, True, 3)
+    assert metrics.counts["EmailsDuplicated"] == 1
+
+
+def test_a_double_send_is_counted_once_however_often_the_round_changes_meanwhile():
+    class Busy(InMemoryEmailLedger):
+        """Another pass records alice's email, then writes again before this pass's retry."""
+
+        interruptions = 2
+
+        def write(self, record):
+            if self.interruptions:
+                self.interruptions -= 1
+                super().write(self.read("r1", "requested").with_sent(["alice"]))
+            return super().write(record)
+
+    ledger = Busy()
+    notifier, metrics, _ = _reliable(FlakyMailer(), ledger=ledger)
+    notifier.notify(None, PENDING)
+    assert metrics.counts["EmailsDuplicated"] == 1
+    assert ledger.read("r1", "requested").sent == {"alice", "bea"}
+
+
+def test_a_round_whose_last_email_another_pass_sent_is_still_closed():
+    class Racing(InMemoryEmailLedger):
+        """Another pass records bea's email (not yet handled) just before this pass
+        records alice's."""
+
+        def write(self, record):
+            if record.sent == {"alice"} and not self.rounds:
+                super().write(RoundRecord("r1", "requested", sent=frozenset({"bea"})))
+            return super().write(record)
+
+    ledger, mailer = Racing(), FakeMailer()
+    notifier, _ = _notifier(ledger=ledger, mailer=mailer)
+    outcome = notifier.notify(None, PENDING)
+    assert (outcome.sent, outcome.already_sent) == (1, 1)
+    assert [m.to for m in mailer.sent] == ["alice@example.org"]
+    stored = ledger.read("r1", "requested")
+    assert (stored.sent, stored.handled) == ({"alice", "bea"}, True)
 
 
 # -- reliability: retries, permanent failures, ordering ------------------------------------
@@ -166,12 +231,11 @@ class FlakyMailer(FakeMailer):
 
 def _reliable(mailer, ledger=None, sleep=None, now=NOW, attempts=5):
     directory = FakeDirectory(ORG, [_admin("alice"), _admin("bea")], list(PROFILES))
-    tokens = iter(range(1_000_000))
     metrics = RecordingMetrics()
     sleep = sleep or FakeSleep()
-    notifier = MembershipNotifier(directory, ledger or InMemoryEmailLedger(clock=sleep.clock), mailer,
-                                  Links("https://front.test"), 25, lambda: f"t{next(tokens)}",
-                                  retry=RetryPolicy(attempts, 0.2, 5.0), sleep=sleep,
+    notifier = MembershipNotifier(directory, ledger or InMemoryEmailLedger(), mailer,
+                                  Links("https://front.test"), 25, retry=RetryPolicy(attempts, 0.2, 5.0),
+                                  sleep=sleep,
                                   now=lambda: now, rand=lambda low, high: high, metrics=metrics)
     return notifier, metrics, sleep
 
@@ -194,12 +258,12 @@ def test_pauses_never_exceed_the_cap():
         0.2, 3.2, 5.0, 5.0]
 
 
-def test_a_send_still_throttled_after_its_attempts_defers_the_record_and_releases_its_claim():
+def test_a_send_still_throttled_after_its_attempts_defers_the_record_and_records_nothing():
     ledger = InMemoryEmailLedger()
     notifier, _, _ = _reliable(FlakyMailer(*[_throttled() for _ in range(5)]), ledger=ledger)
     with pytest.raises(DeliveryUnavailable):
         notifier.notify(None, PENDING)
-    assert ledger.entries == {}
+    assert ledger.rounds == {}
 
 
 def test_no_pause_is_taken_that_the_time_budget_cannot_afford():
@@ -225,13 +289,15 @@ def test_a_message_ses_rejects_is_given_up_counted_and_remembered():
     notifier, metrics, _ = _reliable(mailer, ledger=ledger)
     outcome = notifier.notify(None, PENDING)
     assert (outcome.sent, outcome.failed) == (1, 1)
-    assert ledger.entries["r1#requested#alice"] | {"token": "?"} == {
-        "state": "failed", "reason": "MessageRejected", "token": "?", "claimed_at": 1_000_000}
-    assert ledger.round_handled("r1", "requested")
+    stored = ledger.read("r1", "requested")
+    assert (stored.sent, dict(stored.failed), stored.handled) == (
+        {"bea"}, {"alice": "MessageRejected"}, True)
     assert metrics.counts["EmailsFailedPermanently"] == 1
     # AND a redelivery sends nothing more, while an operator's resend tries it again
     assert notifier.notify(None, PENDING).redelivered
     assert notifier.resend(PENDING, Transition.REQUESTED).sent == 1
+    assert ledger.read("r1", "requested").sent == {"alice", "bea"}
+    assert ledger.read("r1", "requested").failed == {}
 
 
 def test_an_account_wide_stop_is_reported_at_once_without_retrying():
@@ -246,21 +312,21 @@ def test_an_email_the_ledger_could_not_record_is_recorded_when_the_record_comes_
     class StubbornLedger(InMemoryEmailLedger):
         refusals = 5
 
-        def mark_sent(self, *args):
+        def write(self, record):
             if self.refusals:
                 self.refusals -= 1
-                from chalicelib.mail.ledger import LedgerUnavailable
-
                 raise LedgerUnavailable("throttled")
-            return super().mark_sent(*args)
+            return super().write(record)
 
     mailer = FlakyMailer()
-    notifier, metrics, _ = _reliable(mailer, ledger=StubbornLedger())
+    ledger = StubbornLedger()
+    notifier, metrics, _ = _reliable(mailer, ledger=ledger)
     with pytest.raises(DeliveryUnavailable):
         notifier.notify(None, PENDING)
     assert notifier.notify(None, PENDING).already_sent == 1
     assert [m.to for m in mailer.sent] == ["alice@example.org", "bea@example.org"]
     assert metrics.counts["EmailsUnrecorded"] == 1
+    assert ledger.read("r1", "requested").sent == {"alice", "bea"}
 
 
 def test_the_outcome_waits_until_the_admins_round_is_handled():
@@ -282,13 +348,3 @@ def test_the_outcome_of_a_request_older_than_the_stream_waits_for_nothing():
     mailer = FlakyMailer()
     notifier, _, _ = _reliable(mailer, now=NOW + timedelta(hours=25))
     assert notifier.notify(PENDING, ACCEPTED).sent == 1
-
-
-def test_an_abandoned_claim_is_taken_over_once_its_lease_expires_within_the_budget():
-    clock = FakeSleep()
-    ledger = InMemoryEmailLedger(lease_seconds=120, clock=clock.clock)
-    ledger.claim("r1#requested#alice", "dead-worker")
-    mailer = FlakyMailer()
-    notifier, _, _ = _reliable(mailer, ledger=ledger, sleep=clock)
-    assert notifier.notify(None, PENDING).sent == 2
-    assert clock.now - 1_000_000.0 >= 121

@@ -13,6 +13,7 @@ from chalicelib.domain import (
     UserProfile,
     UserRef,
 )
+from chalicelib.mail.ledger import RoundRecord
 from chalicelib.mail.port import FakeMailer
 from chalicelib.services.notifications import Links, MembershipNotifier
 from tests.fakes import FakeDirectory, FakeSleep, InMemoryEmailLedger
@@ -47,10 +48,9 @@ def _setup():
                 for user_id in ("alice", "bea", "u1", "u2", "u3")]
     directory = CountingDirectory(ORG, admins, profiles)
     mailer = FakeMailer()
-    tokens = iter(range(1_000_000))
     ledger = InMemoryEmailLedger()
     notifier = MembershipNotifier(directory, ledger, mailer, Links("https://front.test"), 25,
-                                  lambda: f"t{next(tokens)}", sleep=FakeSleep(), now=lambda: NOW)
+                                  sleep=FakeSleep(), now=lambda: NOW)
     return notifier, directory, mailer, ledger
 
 
@@ -85,7 +85,7 @@ def test_an_outcome_in_a_batch_still_reads_its_requester():
     # GIVEN a batch holding a new request and the acceptance of another, whose admins' round
     # was handled in an earlier batch
     notifier, directory, mailer, ledger = _setup()
-    ledger.mark_round_handled("r2", "requested")
+    ledger.write(RoundRecord("r2", "requested", handled=True))
     accepted = replace(_request(2), status=RequestStatus.ACCEPTED, role=Role.EDITOR, decided_at=NOW)
     # WHEN both are notified
     with notifier.batch():
