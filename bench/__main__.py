@@ -88,6 +88,9 @@ def _warn_about_targets(runs, flat: float, fan, cold) -> None:
     if fanout.admin_lookups(fan.batch) > fan.organizations or fan.batch.ses_calls != 300:
         logger.warning("fan-out: %d admin lookups, %d SES calls", fanout.admin_lookups(fan.batch),
                        fan.batch.ses_calls)
+    ledger_writes = fanout.Ledger.of(fan.batch).writes
+    if ledger_writes > fan.batch.ses_calls:
+        logger.warning("fan-out: %d ledger writes for %d emails", ledger_writes, fan.batch.ses_calls)
     if cold is not None and cold.shipped.ratio("API (app + first request)") > 1.25:
         logger.warning("cold start ratio above 1.25")
 

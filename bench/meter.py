@@ -22,7 +22,7 @@ from typing import Any
 from bench import capacity
 
 METERED = ("dynamodb", "sesv2")
-_WRITES = {"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem"}
+WRITES = {"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem"}
 _TABLE_KEYS = ("PK", "SK")
 
 ItemReader = Callable[[str, dict[str, Any]], dict[str, Any] | None]
@@ -200,7 +200,7 @@ class Meter:
         if context is None:
             return
         context["bench_started"] = time.perf_counter()
-        if model.service_model.service_name == "dynamodb" and model.name in _WRITES:
+        if model.service_model.service_name == "dynamodb" and model.name in WRITES:
             if getattr(self._holding, "active", False):
                 context["bench_held"] = True
                 return _HeldResponse(), {}
@@ -216,7 +216,7 @@ class Meter:
         if isinstance(parsed, dict) and "Error" in parsed:
             call.error = parsed["Error"].get("Code", "error")
         if call.service == "dynamodb" and not call.held:
-            if call.operation in _WRITES:
+            if call.operation in WRITES:
                 before = context.get("bench_before", [])
                 after = self._snapshot(call.operation, call.params)
                 self._price_writes(call, before, after)

@@ -58,7 +58,7 @@ class Row:
 _ONE_READ = {"BatchGetItem": 1}
 _READ_AND_COMMIT = {"BatchGetItem": 1, "TransactWriteItems": 1}
 _LIST_PAGE = {"GetItem": 1, "Query": 1}
-_STREAM_OUTCOME = {"GetItem": 3, "BatchGetItem": 1, "PutItem": 2, "UpdateItem": 1}
+_STREAM_OUTCOME = {"GetItem": 3, "BatchGetItem": 1, "PutItem": 1}
 FLOORS: dict[str, Floor] = {
     "POST /organizations": Floor(
         {"TransactWriteItems": 1}, "one transaction: the organization, its first admin, its creator"),
@@ -81,16 +81,18 @@ FLOORS: dict[str, Floor] = {
     "POST .../membership-requests (ask)": Floor(
         {"TransactWriteItems": 1}, "one transaction: counter, member check, lock, request, cooldown, user"),
     "stream: new request, 3 admins": Floor(
-        {"GetItem": 2, "Query": 1, "BatchGetItem": 1, "PutItem": 4, "UpdateItem": 3},
-        "round check, organization, admins, profiles; per email claim + sent mark; round marker", ses=3),
-    "stream: same record redelivered": Floor({"GetItem": 1}, "the round marker says all was handled"),
+        {"GetItem": 2, "Query": 1, "BatchGetItem": 1, "PutItem": 3},
+        "round read, organization, admins, profiles; per email one SES call, then one round write "
+        "(the last also marks the round handled)", ses=3),
+    "stream: same record redelivered": Floor({"GetItem": 1}, "the round read says all was handled"),
     "GET .../membership-requests/{id}": Floor(
         _ONE_READ, "one read of 2 keys: the request, the caller's membership"),
     "POST .../{id}/accept": Floor(
         _READ_AND_COMMIT, "read request and caller's membership, one transaction re-checking both"),
     "stream: accepted": Floor(
         _STREAM_OUTCOME,
-        "round check, admins' round (ordering), organization, profile; claim + mark; round marker", ses=1),
+        "round read, admins' round read (ordering), organization, requester profile; one SES call, "
+        "then one round write", ses=1),
     "POST .../{id}/refuse": Floor(_READ_AND_COMMIT, "the same"),
     "stream: refused": Floor(_STREAM_OUTCOME, "the same", ses=1),
     "DELETE .../{id} (withdraw)": Floor(_READ_AND_COMMIT, "the same"),
