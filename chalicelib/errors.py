@@ -79,5 +79,13 @@ class Conflict(DomainError):
     message = "The resource changed while you were updating it; please retry."
 
 
+class EmailsInProgress(DomainError):
+    """An operator asked to resend emails the stream may still be sending."""
+
+    code = "emails_in_progress"
+    message = ("The stream may still be sending these emails: their round is not finished "
+               "and its record is younger than the stream's retry window.")
+
+
 class InvalidToken(Exception):
     """Raised by token verification; the authorizer turns it into a denial."""

@@ -55,6 +55,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="which emails (default: those the request's status calls for)")
     resend.add_argument("--again", action="store_true",
                         help="send even the emails that already went out")
+    resend.add_argument("--force", action="store_true",
+                        help="send even while the stream may still be sending them "
+                             "(an email may then go out twice)")
 
     redrive = commands.add_parser("redrive", help="replay the stream function's failure queue")
     redrive.add_argument("--queue-url", help="default: NOTIFY_FAILURE_QUEUE_URL")
@@ -177,7 +180,7 @@ def _resend(args, container):
     _require(container, "mail_sender", "frontend_base_url")
     transition = Transition(args.transition) if args.transition else None
     transition, outcome = _support(args, container).resend(args.org_id, args.request_id, transition,
-                                                           again=args.again)
+                                                           again=args.again, force=args.force)
     payload = {"transition": transition.value} | asdict(outcome)
     text = (f"{transition.value}: {outcome.sent} sent, {outcome.already_sent} had already gone out, "
             f"{outcome.failed} failed permanently (see the log lines above).")

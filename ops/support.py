@@ -100,10 +100,11 @@ class SupportService:
         return AdminChange("demoted", self._repository.change_role_by_operator(member, Role.EDITOR))
 
     def resend(self, org_id: str, request_id: str, transition: Transition | None = None, *,
-               again: bool = False):
+               again: bool = False, force: bool = False):
         """Send the emails of a request's transition that the ledger does not show as
         sent (``again``: every one of them). The transition defaults to the one the
-        request's status calls for."""
+        request's status calls for. Refused while the stream may still be sending them,
+        unless ``force``."""
         self._repository.get_organization(org_id)
         request = self._repository.find_request(org_id, request_id)
         if request is None:
@@ -113,7 +114,7 @@ class SupportService:
         if transition is None or transition is not expected:
             what = f"{transition.value} " if transition else ""
             raise InvalidRequest(f"A {request.status.value} request has no {what}email to send.")
-        return transition, self._notifier.resend(request, transition, again=again)
+        return transition, self._notifier.resend(request, transition, again=again, force=force)
 
     @staticmethod
     def _all(page_of):

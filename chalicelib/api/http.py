@@ -19,6 +19,7 @@ from chalicelib.errors import (
     AskedTooRecently,
     Conflict,
     DomainError,
+    EmailsInProgress,
     Forbidden,
     InvalidCursor,
     InvalidRequest,
@@ -45,6 +46,7 @@ STATUS_BY_ERROR: dict[type[DomainError], int] = {
     RequestNotPending: 409,
     LastAdmin: 409,
     Conflict: 409,
+    EmailsInProgress: 409,
     TooManyPendingRequests: 429,
     AskedTooRecently: 429,
 }

@@ -10,8 +10,8 @@ The record is written once per email SES accepted, after the send, and carries
 everything known so far (the last write of a round also says it is handled): one
 idempotency write per email, and none before a send: on the stream, Lambda runs one
 batch per shard at a time, so passes over a round follow one another. Should two meet
-anyway (an operator's resend during a live pass), the version check makes the second
-writer merge, and each double send is counted (docs/reliability.md).
+anyway (an operator's forced resend during a live pass), the version check makes the
+second writer merge, and each double send is counted (docs/reliability.md).
 """
 from __future__ import annotations
 

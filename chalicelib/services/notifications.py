@@ -27,7 +27,7 @@ from chalicelib.domain import (
     Transition,
     UserProfile,
 )
-from chalicelib.errors import OrganizationNotFound
+from chalicelib.errors import EmailsInProgress, OrganizationNotFound
 from chalicelib.mail import rendering
 from chalicelib.mail.ledger import (
     FAILED,
@@ -54,6 +54,9 @@ logger = logging.getLogger(__name__)
 # DynamoDB streams keep records for 24 hours: past that, a request's first record can
 # no longer arrive, so its outcome waits for nothing.
 STREAM_RETENTION = timedelta(hours=24)
+# The event source mapping's MaximumRecordAgeInSeconds (infra/app-merge.yaml): until a
+# record is that old, Lambda may still be retrying it.
+STREAM_RECORD_MAX_AGE = timedelta(hours=6)
 
 _TEMPLATES = {
     Transition.REQUESTED: "request_created",
@@ -189,10 +192,15 @@ class MembershipNotifier:
         return self._round(new, transition, deadline or Deadline.unlimited())
 
     def resend(self, request: MembershipRequest, transition: Transition, *,
-               again: bool = False) -> Outcome:
+               again: bool = False, force: bool = False) -> Outcome:
         """An operator's re-send: the emails of ``transition`` that the ledger does not
-        show as sent (those given up included), or, with ``again``, every one of them."""
-        return self._round(request, transition, Deadline.unlimited(), resend=True, again=again)
+        show as sent (those given up included), or, with ``again``, every one of them.
+
+        Refused (:class:`EmailsInProgress`) while the stream may still be sending them,
+        unless ``force``: the round is not handled and its record is young enough for
+        Lambda to be retrying it. Two passes at once could send an email twice."""
+        return self._round(request, transition, Deadline.unlimited(), resend=True, again=again,
+                           force=force)
 
     def record_rejected(self, request_id: str, transition: Transition) -> None:
         """A record of this request could not be read and was acknowledged: its round
@@ -202,12 +210,17 @@ class MembershipNotifier:
     # -- one round: the emails of one transition of one request ---------------------------
 
     def _round(self, request: MembershipRequest, transition: Transition, deadline: Deadline, *,
-               resend: bool = False, again: bool = False) -> Outcome:
+               resend: bool = False, again: bool = False, force: bool = False) -> Outcome:
         with log_context(request_id=request.id, organization_id=request.organization_id,
                          transition=transition.value):
             record = self._recorded_late(self._read(request.id, transition, deadline), deadline)
             if record.handled and not resend:
                 return Outcome(redelivered=True)
+            if resend and not force and not record.handled:
+                recorded_at = request.created_at if transition is Transition.REQUESTED else (
+                    request.decided_at or request.created_at)
+                if self._now() - recorded_at < STREAM_RECORD_MAX_AGE:
+                    raise EmailsInProgress()
             if transition is not Transition.REQUESTED and not resend:
                 self._wait_for_request_round(request, deadline)
             try:
@@ -346,8 +359,8 @@ class MembershipNotifier:
                         deadline, what="ledger", critical=True)
                     if just_sent is not None and not doubled and stored.state(just_sent) == SENT:
                         doubled = True
-                        # Another pass over this round sent it too (an operator's resend
-                        # during a live pass), or our own write landed and its answer got lost.
+                        # Another pass over this round sent it too (a forced resend during
+                        # a live pass), or our own write landed and its answer got lost.
                         self.metrics.count("EmailsDuplicated")
                         logger.error("email recorded by another pass too")
                     record = record.merged_into(stored)

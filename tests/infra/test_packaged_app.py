@@ -43,6 +43,12 @@ def test_stream_source_runs_one_batch_per_shard_at_a_time(sam):
     assert _stream_source(sam)["ParallelizationFactor"] == 1
 
 
+def test_operators_resend_waits_as_long_as_the_stream_may_retry(sam):
+    from chalicelib.services.notifications import STREAM_RECORD_MAX_AGE
+
+    assert _stream_source(sam)["MaximumRecordAgeInSeconds"] == STREAM_RECORD_MAX_AGE.total_seconds()
+
+
 def test_stream_source_retries_finitely_and_then_gives_up_to_the_queue(sam, stateful, stage):
     source = _stream_source(sam)
 

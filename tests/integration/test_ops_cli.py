@@ -158,6 +158,22 @@ def test_resend_sends_only_what_did_not_go_out_unless_asked_again(ops, org, cont
     assert ops("--json", "resend", org_id, pending.id, "--again").json["sent"] == 1
 
 
+def test_resend_waits_for_the_stream_unless_forced(ops, org, container, deliver, aws):
+    # GIVEN Rita's new request, whose record the stream has not handled yet
+    org_id, pending = org
+    before = len(aws.emails())
+    # WHEN an operator resends its emails THEN it is refused: the stream may be sending them
+    refused = ops("resend", org_id, pending.id)
+    assert refused.code == 1 and "emails_in_progress" in refused.err
+    assert len(aws.emails()) == before
+    # AND with --force the admin's email goes out, once, however the stream then runs
+    assert ops("--json", "resend", org_id, pending.id, "--force").json["sent"] == 1
+    # (the stream's emails for Erin, who joined first, and none for Rita's request)
+    assert deliver() == [("alice@example.org", "New request to join your organization"),
+                         ("erin@example.org", "Your membership request was accepted")]
+    assert container.email_ledger.read(pending.id, "requested").sent == {"alice"}
+
+
 def test_resend_of_a_transition_the_request_never_made_is_refused(ops, org, container):
     org_id, pending = org
     container.membership_requests.withdraw(_caller("rita", "fr"), org_id, pending.id)

@@ -47,7 +47,7 @@ def test_a_batch_delivered_three_times_sends_each_email_once(rig):
 def test_two_passes_over_one_round_at_once_lose_nothing_and_count_every_double_send(rig):
     """Lambda runs one batch per shard at a time (ParallelizationFactor 1, pinned in
     infra/app-merge.yaml), so the stream's passes follow one another; an operator's
-    resend during a live pass can overlap one. What must hold then: nothing lost, the
+    forced resend during a live pass can overlap one. What must hold then: nothing lost, the
     ledger merges both passes, and every email sent twice is counted (EmailsDuplicated)
     rather than silent."""
     # GIVEN an organization with three admins
@@ -89,7 +89,7 @@ def test_two_passes_over_one_round_at_once_lose_nothing_and_count_every_double_s
     # THEN every email went out, every double send was counted, and every round records
     # all three admins
     counted = rig.metrics.counts["EmailsDuplicated"]
-    figures = rig.tally("two passes at once x50 trials (operator resend during a live pass)",
+    figures = rig.tally("two passes at once x50 trials (a forced resend during a live pass)",
                         expected, invocations_deferred=deferred, duplicates_counted=counted)
     assert (figures.expected, figures.lost) == (150, 0)
     assert figures.duplicated == counted

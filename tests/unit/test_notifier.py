@@ -16,6 +16,7 @@ from chalicelib.domain import (
     UserProfile,
     UserRef,
 )
+from chalicelib.errors import EmailsInProgress
 from chalicelib.mail.ledger import LedgerUnavailable, RoundRecord
 from chalicelib.mail.port import Disposition, FakeMailer, MailError
 from chalicelib.services.delivery import (
@@ -207,6 +208,22 @@ def test_a_round_whose_last_email_another_pass_sent_is_still_closed():
     assert [m.to for m in mailer.sent] == ["alice@example.org"]
     stored = ledger.read("r1", "requested")
     assert (stored.sent, stored.handled) == ({"alice", "bea"}, True)
+
+
+def test_a_resend_waits_while_the_stream_may_still_be_sending_the_round():
+    # GIVEN a new request whose round the stream has not finished, an hour after it was made
+    mailer = FakeMailer()
+    notifier, _ = _notifier(mailer=mailer)
+    notifier._now = lambda: NOW + timedelta(hours=1)
+    # WHEN an operator resends its emails THEN it is refused, and nothing is sent
+    with pytest.raises(EmailsInProgress):
+        notifier.resend(PENDING, Transition.REQUESTED)
+    assert mailer.sent == []
+    # AND forced, or once the stream can no longer be retrying it, it goes out
+    assert notifier.resend(PENDING, Transition.REQUESTED, force=True).sent == 2
+    late, _ = _notifier(mailer=mailer)
+    late._now = lambda: NOW + timedelta(hours=7)
+    assert late.resend(PENDING, Transition.REQUESTED).sent == 2
 
 
 # -- reliability: retries, permanent failures, ordering ------------------------------------
