@@ -32,11 +32,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="skip the 100,000-member organization")
     parser.add_argument("--no-cold-start", action="store_true")
     parser.add_argument("--no-latency", action="store_true")
-    parser.add_argument("--latency-requests", type=int, default=100, help="requests per route (100)")
+    parser.add_argument("--latency-requests", type=int, default=300, help="requests per route (300)")
     parser.add_argument("--cold-start-runs", type=int, default=11, help="fresh processes per path (11)")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
+    # The benchmark's own progress only: the app's per-email and botocore's per-client
+    # lines would bury it (warnings still show).
+    logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
+    logging.getLogger("bench").setLevel(logging.INFO)
     started = time.perf_counter()
 
     latency = None
