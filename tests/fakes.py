@@ -29,9 +29,6 @@ class InMemoryEmailLedger:
         self.writes.append(stored)
         return stored
 
-    def state(self, request_id: str, transition: str, recipient_id: str) -> str | None:
-        return self.read(request_id, transition).state(recipient_id)
-
 
 class RecordingMetrics:
     """Counts in memory what EmfMetrics publishes; ``flushed`` keeps each flush."""
