@@ -21,6 +21,7 @@ $(STAMP): $(wildcard requirements*.txt) constraints.txt
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 # Static security scan (medium severity and above fails; each exception carries a
 # "nosec" with its reason) and a known-vulnerability audit of the runtime pins.

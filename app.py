@@ -1,4 +1,5 @@
 """Adhesion: wiring only. Routes live in ``chalicelib/api``, logic in ``chalicelib/services``."""
+
 from chalice import Chalice
 
 from chalicelib.api import auth, membership_requests, meta, organizations
@@ -15,7 +16,8 @@ app.register_blueprint(organizations.bp)
 app.register_blueprint(membership_requests.bp)
 
 
-@app.on_dynamodb_record(stream_arn=get_settings().stream_arn, batch_size=100,
-                        starting_position="TRIM_HORIZON", name="notify")
+@app.on_dynamodb_record(
+    stream_arn=get_settings().stream_arn, batch_size=100, starting_position="TRIM_HORIZON", name="notify"
+)
 def notify(event):
     return process_records(event, container().notifier)

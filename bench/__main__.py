@@ -1,4 +1,5 @@
 """``python -m bench``: run every benchmark, print the results, write bench/RESULTS.md."""
+
 from __future__ import annotations
 
 import argparse
@@ -22,8 +23,11 @@ def _latency(requests: int) -> dict:
     emulator's endpoint, its Cognito pool) differ from the in-process benchmarks'."""
     with tempfile.TemporaryDirectory() as work:
         out = Path(work) / "latency.json"
-        subprocess.run([sys.executable, "-m", "bench.latency", str(out), "--requests", str(requests)],  # noqa: S603
-                       cwd=ROOT, check=True)
+        subprocess.run(  # noqa: S603
+            [sys.executable, "-m", "bench.latency", str(out), "--requests", str(requests)],
+            cwd=ROOT,
+            check=True,
+        )
         return json.loads(out.read_text(encoding="utf-8"))
 
 
@@ -89,8 +93,9 @@ def _warn_about_targets(runs, flat: float, fan, cold) -> None:
     if flat != 1.0:
         logger.warning("largest/smallest is %.2f, not 1.00", flat)
     if fanout.admin_lookups(fan.batch) > fan.organizations or fan.batch.ses_calls != 300:
-        logger.warning("fan-out: %d admin lookups, %d SES calls", fanout.admin_lookups(fan.batch),
-                       fan.batch.ses_calls)
+        logger.warning(
+            "fan-out: %d admin lookups, %d SES calls", fanout.admin_lookups(fan.batch), fan.batch.ses_calls
+        )
     ledger_writes = fanout.Ledger.of(fan.batch).writes
     if ledger_writes > fan.batch.ses_calls:
         logger.warning("fan-out: %d ledger writes for %d emails", ledger_writes, fan.batch.ses_calls)

@@ -20,6 +20,7 @@ provisioned throughput considerations"):
   changes (delete the old entry, put the new). Index writes are not doubled inside
   transactions (an assumption: the guide only doubles the table's writes).
 """
+
 from __future__ import annotations
 
 import base64
@@ -61,7 +62,7 @@ def _number_size(text: str) -> int:
 
 def value_size(value: Mapping[str, Any]) -> int:
     """Size in bytes of one attribute value, in DynamoDB's JSON form (``{"S": "x"}``)."""
-    (kind, data), = value.items()
+    ((kind, data),) = value.items()
     if kind == "S":
         return len(data.encode("utf-8"))
     if kind == "N":

@@ -6,6 +6,7 @@ but the package and the standard library (``-S``: no site-packages).
 Each function's path is what its first invocation imports before its first AWS call;
 its floor is the libraries it cannot do without, imported the same way.
 """
+
 from __future__ import annotations
 
 import stat
@@ -44,15 +45,18 @@ PATHS = {
     ),
 }
 FLOORS = {
-    "API (app + first request)": ("chalice, pynamodb (botocore), jwt",
-                                  "import chalice, pynamodb.models, jwt\n"),
+    "API (app + first request)": (
+        "chalice, pynamodb (botocore), jwt",
+        "import chalice, pynamodb.models, jwt\n",
+    ),
     "API, app.py alone": ("chalice, pynamodb (botocore), jwt", "import chalice, pynamodb.models, jwt\n"),
     "authorizer (app + token check)": ("chalice, jwt", "import chalice, jwt\n"),
     "stream (app + notifier)": (
         "chalice, pynamodb (botocore), jinja2, powertools logs + metrics",
         "import chalice, pynamodb.models, jinja2\n"
         "from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter\n"
-        "from aws_lambda_powertools.metrics import Metrics\n"),
+        "from aws_lambda_powertools.metrics import Metrics\n",
+    ),
 }
 # Libraries a path should not load (the API path needs no template, email or JWT code).
 ABSENT = {
@@ -104,23 +108,37 @@ class ColdStarts:
 def _environment(folder: Path) -> dict[str, str]:
     # What Lambda gives a function, and the settings Chalice's config would add.
     return {
-        "PATH": "/usr/bin:/bin", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": str(folder),
-        "AWS_REGION": "eu-west-3", "AWS_DEFAULT_REGION": "eu-west-3", "AWS_LAMBDA_FUNCTION_NAME": "adhesion",
-        "AWS_ACCESS_KEY_ID": "cold", "AWS_SECRET_ACCESS_KEY": "cold",
-        "TABLE_NAME": "adhesion-dev", "MAIL_SENDER": "no-reply@adhesion.test",
-        "JWT_ISSUER": "https://issuer.adhesion.test", "JWT_AUDIENCES": "web", "LOG_FORMAT": "json",
+        "PATH": "/usr/bin:/bin",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONPATH": str(folder),
+        "AWS_REGION": "eu-west-3",
+        "AWS_DEFAULT_REGION": "eu-west-3",
+        "AWS_LAMBDA_FUNCTION_NAME": "adhesion",
+        "AWS_ACCESS_KEY_ID": "cold",
+        "AWS_SECRET_ACCESS_KEY": "cold",
+        "TABLE_NAME": "adhesion-dev",
+        "MAIL_SENDER": "no-reply@adhesion.test",
+        "JWT_ISSUER": "https://issuer.adhesion.test",
+        "JWT_AUDIENCES": "web",
+        "LOG_FORMAT": "json",
     }
 
 
 def _run(folder: Path, code: str, importtime: bool) -> tuple[float, str]:
-    timed = ("import time, sys\n"
-             f"sys.stderr.write({_MARK!r} + '\\n')\n"
-             "_started = time.perf_counter()\n"
-             + code +
-             "print((time.perf_counter() - _started) * 1000)\n")
+    timed = (
+        "import time, sys\n"
+        f"sys.stderr.write({_MARK!r} + '\\n')\n"
+        "_started = time.perf_counter()\n" + code + "print((time.perf_counter() - _started) * 1000)\n"
+    )
     command = [sys.executable, "-S", *(["-X", "importtime"] if importtime else []), "-c", timed]
-    result = subprocess.run(command, cwd=folder, env=_environment(folder), capture_output=True,  # noqa: S603
-                            text=True, check=False)
+    result = subprocess.run(  # noqa: S603
+        command,
+        cwd=folder,
+        env=_environment(folder),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if result.returncode != 0:
         raise RuntimeError(f"cold import failed:\n{code}\n{result.stderr[-2000:]}")
     return float(result.stdout.strip().splitlines()[-1]), result.stderr
@@ -180,24 +198,33 @@ def run(runs: int = 11) -> ColdStarts:
         work = Path(work_dir)
         package = build_package(work)
         with zipfile.ZipFile(package) as archive:
-            source_bytes = sum(info.compress_size for info in archive.infolist()
-                               if "__pycache__/" not in info.filename)
+            source_bytes = sum(
+                info.compress_size for info in archive.infolist() if "__pycache__/" not in info.filename
+            )
         variants = []
         try:
-            for name, with_bytecode in (("as chalice package builds it (no bytecode)", False),
-                                        ("shipped: with bytecode (infra/package.py)", True)):
+            for name, with_bytecode in (
+                ("as chalice package builds it (no bytecode)", False),
+                ("shipped: with bytecode (infra/package.py)", True),
+            ):
                 folder = _unpack(package, work / ("pyc" if with_bytecode else "source"), with_bytecode)
-                variants.append(Variant(
-                    name,
-                    {path: _time(folder, code, runs) for path, code in PATHS.items()},
-                    {path: _time(folder, code, runs) for path, (_, code) in FLOORS.items()},
-                ))
+                variants.append(
+                    Variant(
+                        name,
+                        {path: _time(folder, code, runs) for path, code in PATHS.items()},
+                        {path: _time(folder, code, runs) for path, (_, code) in FLOORS.items()},
+                    )
+                )
         finally:
             for folder in (work / "source", work / "pyc"):
                 if folder.exists():
                     _make_writable(folder)
-        return ColdStarts(zip_mb=source_bytes / 1e6, zip_with_bytecode_mb=package.stat().st_size / 1e6,
-                          variants=variants, runs=runs)
+        return ColdStarts(
+            zip_mb=source_bytes / 1e6,
+            zip_with_bytecode_mb=package.stat().st_size / 1e6,
+            variants=variants,
+            runs=runs,
+        )
 
 
 def unexpected_imports(cold: ColdStarts) -> Iterator[tuple[str, str]]:

@@ -4,6 +4,7 @@ an embedded-document design in which each change rewrites the organization's rec
 A join flow: a user asks to join (API), the stream emails the organization's 3 admins,
 an admin accepts (API), the stream emails the requester.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -22,8 +23,12 @@ PRICES = {
 }
 PRICES_AS_OF = "DynamoDB: in force since 2024-11-01; SES: AWS Price List of 2026-07-22"
 ITEM_LIMIT = 400 * 1024
-FLOW_STEPS = ("POST .../membership-requests (ask)", "stream: new request, 3 admins",
-              "POST .../{id}/accept", "stream: accepted")
+FLOW_STEPS = (
+    "POST .../membership-requests (ask)",
+    "stream: new request, 3 admins",
+    "POST .../{id}/accept",
+    "stream: accepted",
+)
 FLOW_EMAILS = 4
 
 
@@ -35,8 +40,10 @@ class Units:
 
     def dollars(self) -> tuple[float, float]:
         """(DynamoDB, SES) dollars for one flow."""
-        dynamodb = (self.read * PRICES["dynamodb_read_request_unit"]
-                    + self.write * PRICES["dynamodb_write_request_unit"])
+        dynamodb = (
+            self.read * PRICES["dynamodb_read_request_unit"]
+            + self.write * PRICES["dynamodb_write_request_unit"]
+        )
         return dynamodb, self.emails * PRICES["ses_outbound_email"]
 
     def per_million(self) -> tuple[float, float, float]:
@@ -48,8 +55,9 @@ def single_table_flow(rows) -> Units:
     """The measured flow: the rows of ``FLOW_STEPS`` from one organization size."""
     by_name = {row.name: row.measure for row in rows}
     steps = [by_name[name] for name in FLOW_STEPS]
-    return Units(sum(m.read_units for m in steps), sum(m.write_units for m in steps),
-                 sum(m.ses_calls for m in steps))
+    return Units(
+        sum(m.read_units for m in steps), sum(m.write_units for m in steps), sum(m.ses_calls for m in steps)
+    )
 
 
 # -- the embedded-document design ---------------------------------------------------------
@@ -62,25 +70,42 @@ def _s(text: str) -> dict:
 def member_entry(number: int) -> dict:
     """One member inside the organization's record, with the fields Adhesion keeps."""
     user_id = f"o1m{number:06d}"
-    return {"M": {"user_id": _s(user_id), "name": _s(f"User {user_id}"), "role": _s("editor"),
-                  "since": _s("2026-01-05T09:00:00.000000+0000")}}
+    return {
+        "M": {
+            "user_id": _s(user_id),
+            "name": _s(f"User {user_id}"),
+            "role": _s("editor"),
+            "since": _s("2026-01-05T09:00:00.000000+0000"),
+        }
+    }
 
 
 def request_entry(number: int) -> dict:
     """One pending request inside the organization's record."""
     user_id = f"o1r{number:06d}"
-    return {"M": {"id": _s(seed.request_id(1, number)), "user_id": _s(user_id),
-                  "user_name": _s(f"User {user_id}"), "comment": _s(seed.COMMENT), "status": _s("pending"),
-                  "created_at": _s("2026-01-06T09:00:00.000000+0000")}}
+    return {
+        "M": {
+            "id": _s(seed.request_id(1, number)),
+            "user_id": _s(user_id),
+            "user_name": _s(f"User {user_id}"),
+            "comment": _s(seed.COMMENT),
+            "status": _s("pending"),
+            "created_at": _s("2026-01-06T09:00:00.000000+0000"),
+        }
+    }
 
 
 def organization_record(members: int, requests: int) -> dict:
     """The organization's record holding its members and requests (data.gouv.fr's udata
     keeps both lists inside the organization's document)."""
     return {
-        "PK": _s(f"ORG#{seed.org_id(1)}"), "SK": _s("ORG"), "organization_id": _s(seed.org_id(1)),
-        "name": _s("Organisation 1"), "description": _s("Données publiques"),
-        "created_at": _s("2026-01-05T09:00:00.000000+0000"), "created_by": _s("o1m000000"),
+        "PK": _s(f"ORG#{seed.org_id(1)}"),
+        "SK": _s("ORG"),
+        "organization_id": _s(seed.org_id(1)),
+        "name": _s("Organisation 1"),
+        "description": _s("Données publiques"),
+        "created_at": _s("2026-01-05T09:00:00.000000+0000"),
+        "created_by": _s("o1m000000"),
         "members": {"L": [member_entry(i) for i in range(members)]},
         "requests": {"L": [request_entry(j) for j in range(requests)]},
     }
@@ -117,8 +142,11 @@ def embedded_flow(members: int, requests: int, stream: Units) -> EmbeddedCase:
 
 def embedded_limit(members_per_request: float = 1.0) -> int:
     """How many members (with as many pending requests) fit in one 400 KB record."""
-    per_pair = capacity.value_size(member_entry(0)) + 1 + (capacity.value_size(request_entry(0)) + 1) * (
-        1 / members_per_request)
+    per_pair = (
+        capacity.value_size(member_entry(0))
+        + 1
+        + (capacity.value_size(request_entry(0)) + 1) * (1 / members_per_request)
+    )
     base = capacity.item_size(organization_record(0, 0))
     return int((ITEM_LIMIT - base) // per_pair)
 

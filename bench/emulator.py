@@ -6,6 +6,7 @@ None of this changes what the application sends or what the emulator answers; it
 keeps a 300,000-item table workable: moto copies the whole table before every
 ``TransactWriteItems`` (seconds at that size) in case it must roll back.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -68,11 +69,12 @@ def cheap_transaction_rollback() -> Iterator[None]:
         undo = []
         stream_lengths = {}
         for entry in transact_items:
-            (kind, action), = entry.items()
+            ((kind, action),) = entry.items()
             table = backend.get_table(action["TableName"])
             hash_value, range_value = _key_values(table, action["Item"] if kind == "Put" else action["Key"])
-            undo.append((table, hash_value, range_value,
-                         copy.deepcopy(table.get_item(hash_value, range_value))))
+            undo.append(
+                (table, hash_value, range_value, copy.deepcopy(table.get_item(hash_value, range_value)))
+            )
             if table.stream_shard is not None:
                 stream_lengths.setdefault(id(table), (table, len(table.stream_shard.items)))
         # The original's whole-table backup becomes the table itself: restoring it is a no-op.
@@ -119,6 +121,7 @@ def indexed_queries() -> Iterator[None]:
                 return method(*args, **kwargs)
             finally:
                 writes[0] += 1
+
         return wrapper
 
     def index_partition(table, attribute: str, value) -> list:
@@ -142,18 +145,21 @@ def indexed_queries() -> Iterator[None]:
         elif not index_name and table.range_key_attr:
             candidates = list(table.items.get(hash_key, {}).values())
         else:
-            return original_query(table, hash_key, *args, hash_key_conditions=hash_key_conditions,
-                                  **kwargs)
+            return original_query(table, hash_key, *args, hash_key_conditions=hash_key_conditions, **kwargs)
         table.all_items = lambda: candidates
         try:
-            return original_query(table, hash_key, *args, hash_key_conditions=hash_key_conditions,
-                                  **kwargs)
+            return original_query(table, hash_key, *args, hash_key_conditions=hash_key_conditions, **kwargs)
         finally:
             del table.all_items
 
-    writers = {(Table, "put_item"), (Table, "delete_item"), (DynamoDBBackend, "update_item"),
-               (DynamoDBBackend, "transact_write_items"), (DynamoDBBackend, "batch_write_item"),
-               (DynamoDBBackend, "execute_statement")}
+    writers = {
+        (Table, "put_item"),
+        (Table, "delete_item"),
+        (DynamoDBBackend, "update_item"),
+        (DynamoDBBackend, "transact_write_items"),
+        (DynamoDBBackend, "batch_write_item"),
+        (DynamoDBBackend, "execute_statement"),
+    }
     originals = {(owner, name): getattr(owner, name) for owner, name in writers}
     for (owner, name), method in originals.items():
         setattr(owner, name, counting(method))

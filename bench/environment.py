@@ -1,6 +1,7 @@
 """The process environment of the in-process benchmarks: fake credentials, the table, a
 token issuer on 127.0.0.1 (the test suite's), the sender. Set before ``chalicelib`` reads
 its settings, exactly as ``tests/conftest.py`` does for the tests."""
+
 from __future__ import annotations
 
 import os
@@ -17,12 +18,21 @@ def configure():
 
     issuer = Issuer()
     jwks_url = issuer.start()
-    os.environ.update({
-        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION,
-        "TABLE_NAME": TABLE, "JWT_ISSUER": ISSUER, "JWKS_URL": jwks_url, "JWT_AUDIENCES": AUDIENCE,
-        "MAIL_SENDER": SENDER, "FRONTEND_BASE_URL": FRONTEND,
-    })
+    os.environ.update(
+        {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SESSION_TOKEN": "testing",
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_REGION": REGION,
+            "TABLE_NAME": TABLE,
+            "JWT_ISSUER": ISSUER,
+            "JWKS_URL": jwks_url,
+            "JWT_AUDIENCES": AUDIENCE,
+            "MAIL_SENDER": SENDER,
+            "FRONTEND_BASE_URL": FRONTEND,
+        }
+    )
     for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "LOG_FORMAT"):
         os.environ.pop(name, None)
     return issuer

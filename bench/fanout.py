@@ -1,6 +1,7 @@
 """The stream function's fan-out: one Lambda batch of 100 new requests across 10
 organizations of 3 admins each, then the same batch redelivered; and an organization of
 1,000 admins, of whom the earliest ``MAX_ADMIN_EMAILS`` are emailed."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -45,8 +46,11 @@ class Ledger:
 
     def writes_text(self) -> str:
         """``300 (300 PutItem)``: how many, and of which kind."""
-        kinds = ", ".join(f"{count} {operation}" for operation, count in sorted(self.operations.items())
-                          if operation in WRITES)
+        kinds = ", ".join(
+            f"{count} {operation}"
+            for operation, count in sorted(self.operations.items())
+            if operation in WRITES
+        )
         return f"{self.writes} ({kinds or 'none'})"
 
     @classmethod
@@ -69,7 +73,8 @@ def admin_lookups(measure: Measure) -> int:
 def _is_admin_lookup(call: Call) -> bool:
     values = call.params.get("ExpressionAttributeValues", {})
     return call.operation == "Query" and any(
-        value.get("S", "").endswith("#ROLE#admin") for value in values.values())
+        value.get("S", "").endswith("#ROLE#admin") for value in values.values()
+    )
 
 
 @dataclass
@@ -95,18 +100,25 @@ def run(issuer, meter: Meter) -> FanOut:
     cap = get_settings().max_admin_emails
     with mock_aws(), emulator.cheap_transaction_rollback():
         stream_arn = environment.create_stateful_resources()
-        organizations = [seed.organization(10 + k, members=ADMINS, pending=0, admins=ADMINS)
-                         for k in range(2 * ORGANIZATIONS)]
+        organizations = [
+            seed.organization(10 + k, members=ADMINS, pending=0, admins=ADMINS)
+            for k in range(2 * ORGANIZATIONS)
+        ]
         crowd = seed.organization(90, members=MANY_ADMINS, pending=0, admins=MANY_ADMINS)
         emulator.put_items(environment.TABLE, [item for org in [*organizations, crowd] for item in org.items])
         with application(issuer, stream_arn) as (http, stream):
+
             def ask_all(orgs: list[seed.SeededOrganization], tag: str) -> list[dict]:
                 # 100 different requesters, interleaved across the organizations.
                 for k in range(REQUESTS_PER_ORGANIZATION):
                     for number, org in enumerate(orgs):
-                        http.call("POST", f"/organizations/{org.id}/membership-requests",
-                                  f"{tag}{number:02d}{k:02d}", {"comment": "Bonjour, je souhaite rejoindre."},
-                                  expect=201)
+                        http.call(
+                            "POST",
+                            f"/organizations/{org.id}/membership-requests",
+                            f"{tag}{number:02d}{k:02d}",
+                            {"comment": "Bonjour, je souhaite rejoindre."},
+                            expect=201,
+                        )
                 records = stream.records()
                 expected = len(orgs) * REQUESTS_PER_ORGANIZATION
                 if len(records) != expected:
@@ -126,15 +138,27 @@ def run(issuer, meter: Meter) -> FanOut:
                 for record in records:
                     stream.invoke([record])
 
-            http.call("POST", f"/organizations/{crowd.id}/membership-requests", "crowdasker",
-                      {"comment": "Bonjour."}, expect=201)
+            http.call(
+                "POST",
+                f"/organizations/{crowd.id}/membership-requests",
+                "crowdasker",
+                {"comment": "Bonjour."},
+                expect=201,
+            )
             with meter.measure() as many:
                 stream.deliver()
             sent = _sent_to()
-    recipients = [address.split("@")[0] for address in sent[-many.ses_calls:]] if many.ses_calls else []
-    return FanOut(batch=batch, one_by_one=one_by_one, redelivery=redelivery, emails=batch.ses_calls,
-                  many_admins=many, many_admins_recipients=recipients, earliest_admins=crowd.admins[:cap],
-                  max_admin_emails=cap)
+    recipients = [address.split("@")[0] for address in sent[-many.ses_calls :]] if many.ses_calls else []
+    return FanOut(
+        batch=batch,
+        one_by_one=one_by_one,
+        redelivery=redelivery,
+        emails=batch.ses_calls,
+        many_admins=many,
+        many_admins_recipients=recipients,
+        earliest_admins=crowd.admins[:cap],
+        max_admin_emails=cap,
+    )
 
 
 def _sent_to() -> list[str]:

@@ -1,6 +1,7 @@
 """The application as the in-process benchmarks drive it: its routes through Chalice's test
 client (the JWT authorizer included) and its stream function with Lambda-format batches
 read from the emulator's stream, both on moto."""
+
 from __future__ import annotations
 
 import contextlib
@@ -25,12 +26,14 @@ class Http:
 
     def token(self, user: str) -> str:
         if user not in self._tokens:
-            self._tokens[user] = self._issuer.token(user, name=f"User {user}", email=f"{user}@example.org",
-                                                    locale="fr")
+            self._tokens[user] = self._issuer.token(
+                user, name=f"User {user}", email=f"{user}@example.org", locale="fr"
+            )
         return self._tokens[user]
 
-    def call(self, method: str, path: str, user: str | None = None, body: Any = None,
-             expect: int = 200) -> Any:
+    def call(
+        self, method: str, path: str, user: str | None = None, body: Any = None, expect: int = 200
+    ) -> Any:
         headers = {"Content-Type": "application/json"}
         if user is not None:
             headers["Authorization"] = f"Bearer {self.token(user)}"
@@ -51,14 +54,20 @@ class Stream:
         from devstack.streams import StreamReader
 
         # The classic regional endpoint: the one moto's in-process mock intercepts.
-        streams = boto3.client("dynamodbstreams", region_name=environment.REGION,
-                               endpoint_url=f"https://streams.dynamodb.{environment.REGION}.amazonaws.com")
+        streams = boto3.client(
+            "dynamodbstreams",
+            region_name=environment.REGION,
+            endpoint_url=f"https://streams.dynamodb.{environment.REGION}.amazonaws.com",
+        )
         self._reader = StreamReader(streams, stream_arn)
         self._app = app
 
     def records(self) -> list[dict[str, Any]]:
-        return [record for record in self._reader.read()
-                if record["dynamodb"]["Keys"]["SK"]["S"].startswith("REQ#")]
+        return [
+            record
+            for record in self._reader.read()
+            if record["dynamodb"]["Keys"]["SK"]["S"].startswith("REQ#")
+        ]
 
     def invoke(self, records: list[dict[str, Any]]) -> dict[str, Any]:
         from devstack.stack import LambdaContext

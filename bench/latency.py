@@ -19,6 +19,7 @@ query, which the benchmark's emulator narrows to the queried partition
 (``bench.emulator.indexed_queries``), so that the ratio measures the service rather than
 moto. Run in its own process: ``python -m bench.latency OUT.json``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -106,22 +107,40 @@ class Bench:
         self.meter = Meter().install()
         self.port = free_port()
         self.chalice = subprocess.Popen(  # noqa: S603 (our own command line)
-            [str(Path(sys.executable).parent / "chalice"), "local", "--host", HOST, "--port", str(self.port),
-             "--no-autoreload", "--stage", "local"],
-            cwd=ROOT, env=os.environ | environment, start_new_session=True,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                str(Path(sys.executable).parent / "chalice"),
+                "local",
+                "--host",
+                HOST,
+                "--port",
+                str(self.port),
+                "--no-autoreload",
+                "--stage",
+                "local",
+            ],
+            cwd=ROOT,
+            env=os.environ | environment,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         from devstack.stack import Pump
 
         self.pump = Pump(self.stack, self.session)
         self.pump.start()
         wait_for_health(f"http://{HOST}:{self.port}", self.chalice)
-        self.cognito = self.session.client("cognito-idp", region_name=REGION,
-                                           endpoint_url=self.emulator.endpoint)
+        self.cognito = self.session.client(
+            "cognito-idp", region_name=REGION, endpoint_url=self.emulator.endpoint
+        )
         from botocore.session import Session
 
         self.direct = Session().create_client(
-            "dynamodb", region_name=REGION, endpoint_url=self.emulator.endpoint,
-            aws_access_key_id="local", aws_secret_access_key="local")  # noqa: S106
+            "dynamodb",
+            region_name=REGION,
+            endpoint_url=self.emulator.endpoint,
+            aws_access_key_id="local",
+            aws_secret_access_key="local",  # noqa: S106
+        )
         import tempfile
 
         from chalice.test import Client
@@ -184,8 +203,9 @@ class Bench:
         body = json.dumps(request.body).encode() if request.body is not None else b""
         response = self.inprocess.http.request(request.method, request.path, headers=headers, body=body)
         if response.status_code != request.expect:
-            raise RuntimeError(f"{request.method} {request.path}: {response.status_code} "
-                               f"{response.body[:300]!r}")
+            raise RuntimeError(
+                f"{request.method} {request.path}: {response.status_code} {response.body[:300]!r}"
+            )
         return json.loads(response.body) if response.body else None
 
     def direct_time(self, request: Request) -> tuple[float, int]:
@@ -223,9 +243,17 @@ class Bench:
             seconds, count = self.direct_time(requests(i, "b"))
             direct_times.append(seconds * 1000)
             calls.append(count)
-        self.results.append(RouteLatency(
-            name, self.n, statistics.median(http_times), _p99(http_times),
-            statistics.median(direct_times), _p99(direct_times), statistics.mean(calls)))
+        self.results.append(
+            RouteLatency(
+                name,
+                self.n,
+                statistics.median(http_times),
+                _p99(http_times),
+                statistics.median(direct_times),
+                _p99(direct_times),
+                statistics.mean(calls),
+            )
+        )
         logger.info("%s: %d requests in %.1f s", name, self.n, time.perf_counter() - started)
         return answers
 
@@ -238,8 +266,9 @@ class Bench:
         orgs: dict[str, dict[str, str]] = {twin: {} for twin in "ab"}
         for twin in "ab":
             for purpose in ("main", "refuse", "withdraw"):
-                _, created = self.http(Request("POST", "/organizations", admin,
-                                               {"name": f"Organisation {twin} {purpose}"}, 201))
+                _, created = self.http(
+                    Request("POST", "/organizations", admin, {"name": f"Organisation {twin} {purpose}"}, 201)
+                )
                 orgs[twin][purpose] = created["id"]
         for _ in range(5):  # warm up chalice local (its first requests import the app)
             self.http(Request("GET", f"/organizations/{orgs['a']['main']}", admin))
@@ -251,41 +280,72 @@ class Bench:
         comment = {"comment": "Je souhaite contribuer aux données de l'organisation."}
         self.route("GET /health", lambda i, t: Request("GET", "/health", None))
         # Created by another user, so that the admin's inbox stays at the organizations above.
-        self.route("POST /organizations",
-                   lambda i, t: Request("POST", "/organizations", founder, {"name": f"Org {t} {i}"}, 201))
-        asked = {"a": self.route("POST .../membership-requests (ask)", lambda i, t: Request(
-            "POST", f"{org(t)}/membership-requests", people[t][i], comment, 201))}
+        self.route(
+            "POST /organizations",
+            lambda i, t: Request("POST", "/organizations", founder, {"name": f"Org {t} {i}"}, 201),
+        )
+        asked = {
+            "a": self.route(
+                "POST .../membership-requests (ask)",
+                lambda i, t: Request("POST", f"{org(t)}/membership-requests", people[t][i], comment, 201),
+            )
+        }
         # The twin's requests were written by the direct replay: read their ids back.
         asked["b"] = self._pending_ids(orgs["b"]["main"], admin)
         self.route("GET /organizations/{id}", lambda i, t: Request("GET", org(t), admin))
         self.route("GET .../members", lambda i, t: Request("GET", f"{org(t)}/members", admin))
-        self.route("GET .../membership-requests",
-                   lambda i, t: Request("GET", f"{org(t)}/membership-requests", admin))
+        self.route(
+            "GET .../membership-requests", lambda i, t: Request("GET", f"{org(t)}/membership-requests", admin)
+        )
         request_of = {"a": {a["user"]["id"]: a["id"] for a in asked["a"]}, "b": asked["b"]}
-        self.route("GET .../membership-requests/{id}", lambda i, t: Request(
-            "GET", f"{org(t)}/membership-requests/{request_of[t][people[t][i]]}", admin))
-        self.route("GET /me/membership-requests",
-                   lambda i, t: Request("GET", "/me/membership-requests", people[t][i]))
+        self.route(
+            "GET .../membership-requests/{id}",
+            lambda i, t: Request("GET", f"{org(t)}/membership-requests/{request_of[t][people[t][i]]}", admin),
+        )
+        self.route(
+            "GET /me/membership-requests",
+            lambda i, t: Request("GET", "/me/membership-requests", people[t][i]),
+        )
         self.route("GET /me/notifications", lambda i, t: Request("GET", "/me/notifications", admin))
-        self.route("POST .../{id}/accept", lambda i, t: Request(
-            "POST", f"{org(t)}/membership-requests/{request_of[t][people[t][i]]}/accept", admin,
-            {"role": "editor"}))
-        self.route("PUT .../members/{user}", lambda i, t: Request(
-            "PUT", f"{org(t)}/members/{people[t][i]}", admin, {"role": "admin"}))
-        self.route("DELETE .../members/{user}", lambda i, t: Request(
-            "DELETE", f"{org(t)}/members/{people[t][i]}", admin, expect=204))
+        self.route(
+            "POST .../{id}/accept",
+            lambda i, t: Request(
+                "POST",
+                f"{org(t)}/membership-requests/{request_of[t][people[t][i]]}/accept",
+                admin,
+                {"role": "editor"},
+            ),
+        )
+        self.route(
+            "PUT .../members/{user}",
+            lambda i, t: Request("PUT", f"{org(t)}/members/{people[t][i]}", admin, {"role": "admin"}),
+        )
+        self.route(
+            "DELETE .../members/{user}",
+            lambda i, t: Request("DELETE", f"{org(t)}/members/{people[t][i]}", admin, expect=204),
+        )
         for purpose in ("refuse", "withdraw"):
             for twin in "ab":
                 for person in people[twin]:
                     path = f"{org(twin, purpose)}/membership-requests"
                     self.http(Request("POST", path, person, comment, 201))
         pending = {t: self._pending_ids(orgs[t]["refuse"], admin) for t in "ab"}
-        self.route("POST .../{id}/refuse", lambda i, t: Request(
-            "POST", f"{org(t, 'refuse')}/membership-requests/{pending[t][people[t][i]]}/refuse", admin,
-            {"reason": "Non."}))
+        self.route(
+            "POST .../{id}/refuse",
+            lambda i, t: Request(
+                "POST",
+                f"{org(t, 'refuse')}/membership-requests/{pending[t][people[t][i]]}/refuse",
+                admin,
+                {"reason": "Non."},
+            ),
+        )
         pending = {t: self._pending_ids(orgs[t]["withdraw"], admin) for t in "ab"}
-        self.route("DELETE .../{id} (withdraw)", lambda i, t: Request(
-            "DELETE", f"{org(t, 'withdraw')}/membership-requests/{pending[t][people[t][i]]}", people[t][i]))
+        self.route(
+            "DELETE .../{id} (withdraw)",
+            lambda i, t: Request(
+                "DELETE", f"{org(t, 'withdraw')}/membership-requests/{pending[t][people[t][i]]}", people[t][i]
+            ),
+        )
 
     def _pending_ids(self, org_id: str, admin: str) -> dict[str, str]:
         """Pending requests of an organization by requester, read through the API."""
@@ -317,10 +377,16 @@ def main(argv: list[str] | None = None) -> int:
         bench.run()
     finally:
         bench.stop()
-    args.out.write_text(json.dumps({
-        "seconds": time.perf_counter() - started,
-        "routes": [asdict(result) for result in bench.results],
-    }, indent=2), encoding="utf-8")
+    args.out.write_text(
+        json.dumps(
+            {
+                "seconds": time.perf_counter() - started,
+                "routes": [asdict(result) for result in bench.results],
+            },
+            indent=2,
+        ),
+        encoding="utf-8",
+    )
     return 0
 
 

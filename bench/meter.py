@@ -8,6 +8,7 @@ PynamoDB's models already hold, so that they are created again, metered. Writes 
 from the items before and after the call, which ``items`` (a ``(table, key) -> item``
 reader of the emulator's state) provides; without it, writes count one unit per item.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -111,8 +112,9 @@ class Measure:
 class Meter:
     """See the module's docstring. One meter per process; not re-entrant."""
 
-    def __init__(self, items: ItemReader | None = None,
-                 indexes: tuple[capacity.Index, ...] | None = None) -> None:
+    def __init__(
+        self, items: ItemReader | None = None, indexes: tuple[capacity.Index, ...] | None = None
+    ) -> None:
         self.items = items
         self.indexes = capacity.table_indexes() if indexes is None else indexes
         self._original_create_client = None
@@ -186,8 +188,11 @@ class Meter:
     # -- the events -----------------------------------------------------------------------
 
     def _watch(self, client) -> None:
-        for event, handler in (("before-parameter-build", self._parameters), ("before-call", self._before),
-                               ("after-call", self._after)):
+        for event, handler in (
+            ("before-parameter-build", self._parameters),
+            ("before-call", self._before),
+            ("after-call", self._after),
+        ):
             client.meta.events.register(event, handler, unique_id=f"bench-meter-{event}")
         self._clients.append(client)
 
@@ -210,9 +215,14 @@ class Meter:
     def _after(self, http_response, parsed, model, context=None, **_):
         if context is None or not self._measures:
             return
-        call = Call(model.service_model.service_name, model.name, context.get("bench_params", {}),
-                    seconds=time.perf_counter() - context.get("bench_started", time.perf_counter()),
-                    thread=threading.get_ident(), held=context.get("bench_held", False))
+        call = Call(
+            model.service_model.service_name,
+            model.name,
+            context.get("bench_params", {}),
+            seconds=time.perf_counter() - context.get("bench_started", time.perf_counter()),
+            thread=threading.get_ident(),
+            held=context.get("bench_held", False),
+        )
         if isinstance(parsed, dict) and "Error" in parsed:
             call.error = parsed["Error"].get("Code", "error")
         if call.service == "dynamodb" and not call.held:
@@ -238,7 +248,7 @@ class Meter:
         if operation == "TransactWriteItems":
             targets = []
             for entry in params["TransactItems"]:
-                (kind, action), = entry.items()
+                ((kind, action),) = entry.items()
                 key = _key(action["Item"]) if kind == "Put" else action["Key"]
                 targets.append((kind, action["TableName"], key))
             return targets
@@ -283,7 +293,8 @@ class Meter:
                 found = {_key_id(_key(item)): item for item in parsed.get("Responses", {}).get(table, [])}
                 for key in request["Keys"]:
                     call.read_units += capacity.read_units(
-                        capacity.item_size(found.get(_key_id(key))), consistency)
+                        capacity.item_size(found.get(_key_id(key))), consistency
+                    )
                 call.items_read += len(found)
         elif call.operation in ("Query", "Scan"):
             items = parsed.get("Items", [])

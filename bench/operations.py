@@ -7,6 +7,7 @@ the smallest organization fills them too, and "deep" pages start from the middle
 listing; the inbox's admin also administers a second organization of 40 pending requests,
 so that the inbox shows its 50 items whatever the size of the first.
 """
+
 from __future__ import annotations
 
 import time
@@ -61,44 +62,57 @@ _LIST_PAGE = {"GetItem": 1, "Query": 1}
 _STREAM_OUTCOME = {"GetItem": 3, "BatchGetItem": 1, "PutItem": 1}
 FLOORS: dict[str, Floor] = {
     "POST /organizations": Floor(
-        {"TransactWriteItems": 1}, "one transaction: the organization, its first admin, its creator"),
+        {"TransactWriteItems": 1}, "one transaction: the organization, its first admin, its creator"
+    ),
     "GET /organizations/{id} (member)": Floor(
-        _ONE_READ, "one read of 3 keys: organization, caller's membership, caller's lock"),
+        _ONE_READ, "one read of 3 keys: organization, caller's membership, caller's lock"
+    ),
     "GET /organizations/{id} (pending requester)": Floor(
-        {"BatchGetItem": 1, "GetItem": 1}, "the same read, then the request the caller's lock names"),
+        {"BatchGetItem": 1, "GetItem": 1}, "the same read, then the request the caller's lock names"
+    ),
     "GET .../members (first page)": Floor({"Query": 1}, "one Query page of the organization's partition"),
     "GET .../members (deep page)": Floor({"Query": 1}, "the same page, from the cursor's key"),
     "GET .../membership-requests (first page)": Floor(
-        _LIST_PAGE, "the caller's membership, one index page (GSI1)"),
+        _LIST_PAGE, "the caller's membership, one index page (GSI1)"
+    ),
     "GET .../membership-requests (deep page)": Floor(_LIST_PAGE, "the same, from the cursor's key"),
     "GET /me/membership-requests (first page)": Floor({"Query": 1}, "one index page (GSI2)"),
     "GET /me/membership-requests (deep page)": Floor({"Query": 1}, "the same, from the cursor's key"),
     "GET /me/membership-requests?status=accepted": Floor({"Query": 1}, "one index page (GSI3)"),
     "GET /me/notifications (2 organizations)": Floor(
         {"Query": 3, "BatchGetItem": 1},
-        "caller's admin organizations (GSI2), their items, a page per organization with pending requests"),
+        "caller's admin organizations (GSI2), their items, a page per organization with pending requests",
+    ),
     "GET /health": Floor({}, "no storage"),
     "POST .../membership-requests (ask)": Floor(
-        {"TransactWriteItems": 1}, "one transaction: counter, member check, lock, request, cooldown, user"),
+        {"TransactWriteItems": 1}, "one transaction: counter, member check, lock, request, cooldown, user"
+    ),
     "stream: new request, 3 admins": Floor(
         {"GetItem": 2, "Query": 1, "BatchGetItem": 1, "PutItem": 3},
         "round read, organization, admins, profiles; per email one SES call, then one round write "
-        "(the last also marks the round handled)", ses=3),
+        "(the last also marks the round handled)",
+        ses=3,
+    ),
     "stream: same record redelivered": Floor({"GetItem": 1}, "the round read says all was handled"),
     "GET .../membership-requests/{id}": Floor(
-        _ONE_READ, "one read of 2 keys: the request, the caller's membership"),
+        _ONE_READ, "one read of 2 keys: the request, the caller's membership"
+    ),
     "POST .../{id}/accept": Floor(
-        _READ_AND_COMMIT, "read request and caller's membership, one transaction re-checking both"),
+        _READ_AND_COMMIT, "read request and caller's membership, one transaction re-checking both"
+    ),
     "stream: accepted": Floor(
         _STREAM_OUTCOME,
         "round read, admins' round read (ordering), organization, requester profile; one SES call, "
-        "then one round write", ses=1),
+        "then one round write",
+        ses=1,
+    ),
     "POST .../{id}/refuse": Floor(_READ_AND_COMMIT, "the same"),
     "stream: refused": Floor(_STREAM_OUTCOME, "the same", ses=1),
     "DELETE .../{id} (withdraw)": Floor(_READ_AND_COMMIT, "the same"),
     "stream: withdrawn": Floor({}, "no email for a withdrawal: nothing read"),
     "PUT .../members/{user}": Floor(
-        _READ_AND_COMMIT, "read both memberships (answer, checks), one transaction re-checking them"),
+        _READ_AND_COMMIT, "read both memberships (answer, checks), one transaction re-checking them"
+    ),
     "DELETE .../members/{user}": Floor(_READ_AND_COMMIT, "the same read, one transaction re-checking it"),
 }
 
@@ -119,8 +133,11 @@ def _cursor(item: dict[str, Any], keys: tuple[str, ...]) -> str:
 
 def _middle(items: list[dict[str, Any]], sort_key: str, prefix: str, reverse: bool = False) -> dict[str, Any]:
     """The item a deep page starts after: the middle of the listing, leaving at least a page."""
-    chosen = sorted((item for item in items if item.get(sort_key, {}).get("S", "").startswith(prefix)),
-                    key=lambda item: item[sort_key]["S"], reverse=reverse)
+    chosen = sorted(
+        (item for item in items if item.get(sort_key, {}).get("S", "").startswith(prefix)),
+        key=lambda item: item[sort_key]["S"],
+        reverse=reverse,
+    )
     return chosen[(len(chosen) - 1) // 2]
 
 
@@ -134,8 +151,9 @@ def run_size(members: int, issuer, meter: Meter) -> SizeRun:
     with mock_aws(), emulator.cheap_transaction_rollback():
         stream_arn = environment.create_stateful_resources()
         org = seed.organization(1, members=members, pending=members)
-        side = seed.organization(2, members=1, pending=40, admins=1, name="Administration centrale",
-                                 first_members=(org.admins[0],))
+        side = seed.organization(
+            2, members=1, pending=40, admins=1, name="Administration centrale", first_members=(org.admins[0],)
+        )
         history = list(seed.history(HISTORIAN, HISTORY))
         run.seeded_items = emulator.put_items(environment.TABLE, [*org.items, *side.items, *history])
         with application(issuer, stream_arn) as (http, stream):
@@ -144,8 +162,14 @@ def run_size(members: int, issuer, meter: Meter) -> SizeRun:
     return run
 
 
-def _operations(run: SizeRun, org: seed.SeededOrganization, history: list[dict[str, Any]],
-                http: Http, stream: Stream, meter: Meter) -> None:
+def _operations(
+    run: SizeRun,
+    org: seed.SeededOrganization,
+    history: list[dict[str, Any]],
+    http: Http,
+    stream: Stream,
+    meter: Meter,
+) -> None:
     admin, o = org.admins[0], f"/organizations/{org.id}"
 
     def measure(name: str, kind: str, action: Callable[[], Any]) -> Any:
@@ -162,61 +186,102 @@ def _operations(run: SizeRun, org: seed.SeededOrganization, history: list[dict[s
     mine_cursor = _cursor(_middle(history, "GSI2SK", "REQ#", reverse=True), ("PK", "SK", "GSI2PK", "GSI2SK"))
 
     api = "api"
-    measure("POST /organizations", api,
-            lambda: http.call("POST", "/organizations", admin, {"name": "Nouvelle organisation"}, expect=201))
+    measure(
+        "POST /organizations",
+        api,
+        lambda: http.call("POST", "/organizations", admin, {"name": "Nouvelle organisation"}, expect=201),
+    )
     measure("GET /organizations/{id} (member)", api, lambda: http.call("GET", o, admin))
-    viewed = measure("GET /organizations/{id} (pending requester)", api,
-                     lambda: http.call("GET", o, org.requesters[0]))
+    viewed = measure(
+        "GET /organizations/{id} (pending requester)", api, lambda: http.call("GET", o, org.requesters[0])
+    )
     if not viewed["my_pending_request"]:
         raise BenchError("the requester's pending request is missing from the view")
     measure("GET .../members (first page)", api, lambda: http.call("GET", f"{o}/members?limit={PAGE}", admin))
-    page = measure("GET .../members (deep page)", api,
-                   lambda: http.call("GET", f"{o}/members?limit={PAGE}&cursor={member_cursor}", admin))
+    page = measure(
+        "GET .../members (deep page)",
+        api,
+        lambda: http.call("GET", f"{o}/members?limit={PAGE}&cursor={member_cursor}", admin),
+    )
     _full(page, "members deep page")
-    measure("GET .../membership-requests (first page)", api,
-            lambda: http.call("GET", f"{o}/membership-requests?limit={PAGE}", admin))
-    page = measure("GET .../membership-requests (deep page)", api, lambda: http.call(
-        "GET", f"{o}/membership-requests?limit={PAGE}&cursor={request_cursor}", admin))
+    measure(
+        "GET .../membership-requests (first page)",
+        api,
+        lambda: http.call("GET", f"{o}/membership-requests?limit={PAGE}", admin),
+    )
+    page = measure(
+        "GET .../membership-requests (deep page)",
+        api,
+        lambda: http.call("GET", f"{o}/membership-requests?limit={PAGE}&cursor={request_cursor}", admin),
+    )
     _full(page, "requests deep page")
-    measure("GET /me/membership-requests (first page)", api,
-            lambda: http.call("GET", f"/me/membership-requests?limit={PAGE}", HISTORIAN))
-    page = measure("GET /me/membership-requests (deep page)", api, lambda: http.call(
-        "GET", f"/me/membership-requests?limit={PAGE}&cursor={mine_cursor}", HISTORIAN))
+    measure(
+        "GET /me/membership-requests (first page)",
+        api,
+        lambda: http.call("GET", f"/me/membership-requests?limit={PAGE}", HISTORIAN),
+    )
+    page = measure(
+        "GET /me/membership-requests (deep page)",
+        api,
+        lambda: http.call("GET", f"/me/membership-requests?limit={PAGE}&cursor={mine_cursor}", HISTORIAN),
+    )
     _full(page, "history deep page")
-    measure("GET /me/membership-requests?status=accepted", api,
-            lambda: http.call("GET", f"/me/membership-requests?status=accepted&limit={PAGE}", HISTORIAN))
-    inbox = measure("GET /me/notifications (2 organizations)", api,
-                    lambda: http.call("GET", "/me/notifications", admin))
+    measure(
+        "GET /me/membership-requests?status=accepted",
+        api,
+        lambda: http.call("GET", f"/me/membership-requests?status=accepted&limit={PAGE}", HISTORIAN),
+    )
+    inbox = measure(
+        "GET /me/notifications (2 organizations)", api, lambda: http.call("GET", "/me/notifications", admin)
+    )
     if len(inbox["items"]) != 50:
         raise BenchError(f"the inbox shows {len(inbox['items'])} items, not 50")
     measure("GET /health", api, lambda: http.call("GET", "/health"))
 
     comment = {"comment": "Je souhaite contribuer aux jeux de données de l'organisation."}
-    asked = measure("POST .../membership-requests (ask)", api,
-                    lambda: http.call("POST", f"{o}/membership-requests", NEWCOMERS[0], comment, expect=201))
+    asked = measure(
+        "POST .../membership-requests (ask)",
+        api,
+        lambda: http.call("POST", f"{o}/membership-requests", NEWCOMERS[0], comment, expect=201),
+    )
     records = stream.records()
     measure("stream: new request, 3 admins", "stream", lambda: stream.invoke(records))
     measure("stream: same record redelivered", "stream", lambda: stream.invoke(records))
     path = f"{o}/membership-requests/{asked['id']}"
     measure("GET .../membership-requests/{id}", api, lambda: http.call("GET", path, admin))
-    measure("POST .../{id}/accept", api,
-            lambda: http.call("POST", f"{path}/accept", admin, {"role": "editor"}))
+    measure(
+        "POST .../{id}/accept", api, lambda: http.call("POST", f"{path}/accept", admin, {"role": "editor"})
+    )
     measure("stream: accepted", "stream", stream.deliver)
 
     refused = http.call("POST", f"{o}/membership-requests", NEWCOMERS[1], comment, expect=201)
     withdrawn = http.call("POST", f"{o}/membership-requests", NEWCOMERS[2], comment, expect=201)
     stream.deliver()
-    measure("POST .../{id}/refuse", api, lambda: http.call(
-        "POST", f"{o}/membership-requests/{refused['id']}/refuse", admin, {"reason": "Non."}))
+    measure(
+        "POST .../{id}/refuse",
+        api,
+        lambda: http.call(
+            "POST", f"{o}/membership-requests/{refused['id']}/refuse", admin, {"reason": "Non."}
+        ),
+    )
     measure("stream: refused", "stream", stream.deliver)
-    measure("DELETE .../{id} (withdraw)", api,
-            lambda: http.call("DELETE", f"{o}/membership-requests/{withdrawn['id']}", NEWCOMERS[2]))
+    measure(
+        "DELETE .../{id} (withdraw)",
+        api,
+        lambda: http.call("DELETE", f"{o}/membership-requests/{withdrawn['id']}", NEWCOMERS[2]),
+    )
     measure("stream: withdrawn", "stream", stream.deliver)
     # Last: a new admin would change how many emails the requests above cost.
-    measure("PUT .../members/{user}", api,
-            lambda: http.call("PUT", f"{o}/members/{org.editors[0]}", admin, {"role": "admin"}))
-    measure("DELETE .../members/{user}", api,
-            lambda: http.call("DELETE", f"{o}/members/{org.editors[1]}", admin, expect=204))
+    measure(
+        "PUT .../members/{user}",
+        api,
+        lambda: http.call("PUT", f"{o}/members/{org.editors[0]}", admin, {"role": "admin"}),
+    )
+    measure(
+        "DELETE .../members/{user}",
+        api,
+        lambda: http.call("DELETE", f"{o}/members/{org.editors[1]}", admin, expect=204),
+    )
 
 
 def _full(page: dict[str, Any], what: str) -> None:

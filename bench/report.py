@@ -1,4 +1,5 @@
 """bench/RESULTS.md: the tables, with the machine, the date and how each figure was made."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -43,13 +44,21 @@ def machine() -> str:
             cpu = next(line.split(":", 1)[1].strip() for line in info if line.startswith("model name"))
     except (OSError, StopIteration):
         pass
-    return (f"{platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} cores, "
-            f"Python {sys.version.split()[0]}, moto {metadata.version('moto')}, "
-            f"botocore {metadata.version('botocore')}, PynamoDB {metadata.version('pynamodb')}")
+    return (
+        f"{platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} cores, "
+        f"Python {sys.version.split()[0]}, moto {metadata.version('moto')}, "
+        f"botocore {metadata.version('botocore')}, PynamoDB {metadata.version('pynamodb')}"
+    )
 
 
-def render(runs: list[SizeRun], flat: float, fan: fanout.FanOut, cold: coldstart.ColdStarts | None,
-           latency: dict | None, seconds: float) -> str:
+def render(
+    runs: list[SizeRun],
+    flat: float,
+    fan: fanout.FanOut,
+    cold: coldstart.ColdStarts | None,
+    latency: dict | None,
+    seconds: float,
+) -> str:
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     reference = next((run for run in runs if run.members == 1000), runs[-1])
     lines = [
@@ -71,16 +80,34 @@ def render(runs: list[SizeRun], flat: float, fan: fanout.FanOut, cold: coldstart
         "",
         f"## 1. Cost per operation ({reference.members:,} members, as many pending requests)",
         "",
-        _row("operation", "DynamoDB calls", "RCU", "WCU (of which indexes)", "items read", "SES", "floor",
-             "why", "at floor"),
+        _row(
+            "operation",
+            "DynamoDB calls",
+            "RCU",
+            "WCU (of which indexes)",
+            "items read",
+            "SES",
+            "floor",
+            "why",
+            "at floor",
+        ),
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for row in reference.rows:
         m = row.measure
-        lines.append(_row(row.name, _calls(m.operations()), _units(m.read_units),
-                          f"{_units(m.write_units)} ({_units(m.index_write_units)})", m.items_read,
-                          m.ses_calls,
-                          row.floor.text(), row.floor.reason, "yes" if row.at_floor else "**no**"))
+        lines.append(
+            _row(
+                row.name,
+                _calls(m.operations()),
+                _units(m.read_units),
+                f"{_units(m.write_units)} ({_units(m.index_write_units)})",
+                m.items_read,
+                m.ses_calls,
+                row.floor.text(),
+                row.floor.reason,
+                "yes" if row.at_floor else "**no**",
+            )
+        )
     above = [row.name for row in reference.rows if not row.at_floor]
     lines += [
         "",
@@ -99,14 +126,18 @@ def render(runs: list[SizeRun], flat: float, fan: fanout.FanOut, cold: coldstart
         "|---|" + "---|" * len(runs),
     ]
     for rows in zip(*(run.rows for run in runs), strict=True):
-        cells = [f"{m.dynamodb_calls} / {_units(m.read_units)} / {_units(m.write_units)} / {m.items_read}"
-                 for m in (row.measure for row in rows)]
+        cells = [
+            f"{m.dynamodb_calls} / {_units(m.read_units)} / {_units(m.write_units)} / {m.items_read}"
+            for m in (row.measure for row in rows)
+        ]
         lines.append(_row(rows[0].name, *cells))
     lines += [
         "",
-        "Seeded items and time per size: " + "; ".join(
-            f"{run.members:,} members: {run.seeded_items:,} items, {run.seconds:.0f} s"
-            for run in runs) + ".",
+        "Seeded items and time per size: "
+        + "; ".join(
+            f"{run.members:,} members: {run.seeded_items:,} items, {run.seconds:.0f} s" for run in runs
+        )
+        + ".",
         "",
         f"largest/smallest: {flat:.2f}",
         "",
@@ -203,9 +234,18 @@ def _cold(cold: coldstart.ColdStarts) -> list[str]:
     for variant in cold.variants:
         for path in coldstart.PATHS:
             timing, floor = variant.paths[path], variant.floors[path]
-            lines.append(_row(variant.name, path, f"{timing.wall:.1f}", f"{timing.importtime:.1f}",
-                              coldstart.FLOORS[path][0], f"{floor.wall:.1f}", f"{floor.importtime:.1f}",
-                              f"{variant.ratio(path):.2f}"))
+            lines.append(
+                _row(
+                    variant.name,
+                    path,
+                    f"{timing.wall:.1f}",
+                    f"{timing.importtime:.1f}",
+                    coldstart.FLOORS[path][0],
+                    f"{floor.wall:.1f}",
+                    f"{floor.importtime:.1f}",
+                    f"{variant.ratio(path):.2f}",
+                )
+            )
     unexpected = list(coldstart.unexpected_imports(cold))
     lines += [
         "",
@@ -222,8 +262,8 @@ def _cold(cold: coldstart.ColdStarts) -> list[str]:
         "",
         "Bytecode pays: the API path drops from "
         f"{cold.variants[0].paths[api].wall:.0f} ms to {shipped.paths[api].wall:.0f} ms.",
-        "Libraries a path does not load: " + "; ".join(
-            f"{path}: {', '.join(libraries)}" for path, libraries in coldstart.ABSENT.items())
+        "Libraries a path does not load: "
+        + "; ".join(f"{path}: {', '.join(libraries)}" for path, libraries in coldstart.ABSENT.items())
         + (f". **Loaded anyway: {unexpected}**." if unexpected else " (checked: none is loaded)."),
         "",
     ]
@@ -255,9 +295,19 @@ def _latency(latency: dict) -> list[str]:
         if route["dynamodb_calls"]:
             ratio50 = f"{route['http_p50_ms'] / direct:.2f}"
             ratio99 = f"{route['http_p99_ms'] / route['direct_p99_ms']:.2f}"
-        lines.append(_row(route["route"], route["requests"], f"{route['http_p50_ms']:.1f}",
-                          f"{route['http_p99_ms']:.1f}", f"{direct:.1f}", f"{route['direct_p99_ms']:.1f}",
-                          ratio50, ratio99, f"{route['dynamodb_calls']:g}"))
+        lines.append(
+            _row(
+                route["route"],
+                route["requests"],
+                f"{route['http_p50_ms']:.1f}",
+                f"{route['http_p99_ms']:.1f}",
+                f"{direct:.1f}",
+                f"{route['direct_p99_ms']:.1f}",
+                ratio50,
+                ratio99,
+                f"{route['dynamodb_calls']:g}",
+            )
+        )
     lines.append("")
     return lines
 
@@ -283,8 +333,16 @@ def _cost(reference: SizeRun) -> list[str]:
         "| design | organization | record size | RRU per flow | WRU per flow | DynamoDB $/M flows | "
         "SES $/M flows | total $/M flows |",
         "|---|---|---|---|---|---|---|---|",
-        _row("single table (measured)", "any size", "items < 1 KB", _units(flow.read), _units(flow.write),
-             f"{dynamodb:,.2f}", f"{ses:,.2f}", f"{total:,.2f}"),
+        _row(
+            "single table (measured)",
+            "any size",
+            "items < 1 KB",
+            _units(flow.read),
+            _units(flow.write),
+            f"{dynamodb:,.2f}",
+            f"{ses:,.2f}",
+            f"{total:,.2f}",
+        ),
     ]
     for members in (10, 1000, 100_000):
         case = cost.embedded_flow(members, members, stream)
@@ -293,8 +351,18 @@ def _cost(reference: SizeRun) -> list[str]:
             lines.append(_row("embedded record", who, size, "-", "-", "over the 400 KB item limit", "", ""))
             continue
         d, s, t = case.units.per_million()
-        lines.append(_row("embedded record", who, size, _units(case.units.read), _units(case.units.write),
-                          f"{d:,.2f}", f"{s:,.2f}", f"{t:,.2f}"))
+        lines.append(
+            _row(
+                "embedded record",
+                who,
+                size,
+                _units(case.units.read),
+                _units(case.units.write),
+                f"{d:,.2f}",
+                f"{s:,.2f}",
+                f"{t:,.2f}",
+            )
+        )
     lines += [
         "",
         "The embedded design (data.gouv.fr's udata: `Organization.members` and `Organization.requests`",
@@ -325,7 +393,7 @@ def _decisions(fan: fanout.FanOut) -> list[str]:
         "  they lose is a snapshot of all the items at one instant, which no caller needs, since every",
         "  change re-checks its conditions inside its own write transaction. They are also no longer",
         "  cancelled by a transaction writing one of the items. Eventually consistent reads would halve",
-        "  the units again, but could answer \"not found\" just after a write (accepting a request a",
+        '  the units again, but could answer "not found" just after a write (accepting a request a',
         "  second after it was made).",
         "- **The stream function shares its lookups within a batch** (`MembershipNotifier.batch()`):",
         f"  {fanout.admin_lookups(fan.batch)} admin lookups instead of "

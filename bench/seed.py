@@ -1,6 +1,7 @@
 """Large organizations and long histories, built with the application's own item builders
 (``chalicelib.repository``'s ``*_item`` functions over the PynamoDB models) and written
 straight into the emulator: 300,000 items through the API would take hours."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -53,8 +54,15 @@ class SeededOrganization:
     items: list[dict[str, Any]] = field(default_factory=list, repr=False)
 
 
-def organization(number: int, *, members: int, pending: int, admins: int = 3, name: str | None = None,
-                 first_members: tuple[str, ...] = ()) -> SeededOrganization:
+def organization(
+    number: int,
+    *,
+    members: int,
+    pending: int,
+    admins: int = 3,
+    name: str | None = None,
+    first_members: tuple[str, ...] = (),
+) -> SeededOrganization:
     """An organization of ``members`` members (the ``admins`` earliest are admins) and
     ``pending`` pending requests, each with its lock item. Profiles (their own partitions,
     which no measured operation of a bystander reads) only for the admins and the first
@@ -66,23 +74,41 @@ def organization(number: int, *, members: int, pending: int, admins: int = 3, na
     prefix = f"o{number}"
     seeded = SeededOrganization(oid, name or f"Organisation {number}", [], [], [], [])
     created = EPOCH
-    organization_item = repository.organization_item(Organization(
-        oid, seeded.name, "Données publiques", created, members_count=members,
-        admins_count=min(admins, members), pending_count=pending), f"{prefix}m000000")
+    organization_item = repository.organization_item(
+        Organization(
+            oid,
+            seeded.name,
+            "Données publiques",
+            created,
+            members_count=members,
+            admins_count=min(admins, members),
+            pending_count=pending,
+        ),
+        f"{prefix}m000000",
+    )
     organization_item.pending_count = pending
     seeded.items.append(organization_item.serialize())
     for i in range(members):
         user_id = first_members[i] if i < len(first_members) else f"{prefix}m{i:06d}"
         role = Role.ADMIN if i < admins else Role.EDITOR
         (seeded.admins if role is Role.ADMIN else seeded.editors).append(user_id)
-        seeded.items.append(repository.membership_item(
-            Membership(oid, user_id, f"User {user_id}", role, created + timedelta(seconds=i))).serialize())
+        seeded.items.append(
+            repository.membership_item(
+                Membership(oid, user_id, f"User {user_id}", role, created + timedelta(seconds=i))
+            ).serialize()
+        )
         if i < admins + ACTORS:
             seeded.items.append(repository.profile_item(profile(user_id)).serialize())
     for j in range(pending):
         user_id = f"{prefix}r{j:06d}"
-        request = MembershipRequest(request_id(number, j), oid, UserRef(user_id, f"User {user_id}"), COMMENT,
-                                    RequestStatus.PENDING, created + timedelta(days=1, seconds=j))
+        request = MembershipRequest(
+            request_id(number, j),
+            oid,
+            UserRef(user_id, f"User {user_id}"),
+            COMMENT,
+            RequestStatus.PENDING,
+            created + timedelta(days=1, seconds=j),
+        )
         seeded.requesters.append(user_id)
         seeded.request_ids.append(request.id)
         seeded.items.append(repository.request_item(request).serialize())
@@ -103,8 +129,14 @@ def history(user_id: str, requests: int, first_org: int = 1000) -> Iterator[dict
     for k in range(requests):
         status = statuses[k % len(statuses)]
         created = EPOCH - timedelta(days=requests - k)
-        request = MembershipRequest(request_id(0xff, k), org_id(first_org + k),
-                                    UserRef(user_id, f"User {user_id}"), COMMENT, status, created)
+        request = MembershipRequest(
+            request_id(0xFF, k),
+            org_id(first_org + k),
+            UserRef(user_id, f"User {user_id}"),
+            COMMENT,
+            status,
+            created,
+        )
         item = repository.request_item(request)
         item.decided_at = created + timedelta(hours=2)
         if status is not RequestStatus.WITHDRAWN:

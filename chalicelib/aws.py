@@ -1,6 +1,7 @@
 """The one place that creates AWS clients, lazily: nothing is created at import time,
 so emulators and mocks installed after import are honoured, and cold starts only
 pay for the clients a function really uses."""
+
 from __future__ import annotations
 
 import functools
@@ -20,8 +21,11 @@ class AwsClients:
         from botocore.session import Session
 
         return Session().create_client(
-            service, region_name=self._settings.region or None,
-            endpoint_url=self._settings.aws_endpoint_url, config=Config(**config) if config else None)
+            service,
+            region_name=self._settings.region or None,
+            endpoint_url=self._settings.aws_endpoint_url,
+            config=Config(**config) if config else None,
+        )
 
     @functools.cached_property
     def dynamodb(self):
@@ -29,15 +33,13 @@ class AwsClients:
         client from the same region and endpoint as the models' ``Meta``)."""
         from pynamodb.connection import Connection
 
-        return Connection(region=self._settings.region or None,
-                          host=self._settings.aws_endpoint_url)
+        return Connection(region=self._settings.region or None, host=self._settings.aws_endpoint_url)
 
     @functools.cached_property
     def sesv2(self):
         # One attempt per call: the notifier retries, within the stream function's time
         # budget, with its own backoff, and counts every retry (docs/reliability.md).
-        return self._client("sesv2", retries={"total_max_attempts": 1}, connect_timeout=2,
-                            read_timeout=5)
+        return self._client("sesv2", retries={"total_max_attempts": 1}, connect_timeout=2, read_timeout=5)
 
     @functools.cached_property
     def sqs(self):

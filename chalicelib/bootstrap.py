@@ -1,4 +1,5 @@
 """Composition root: builds each collaborator once per Lambda container, on first use."""
+
 from __future__ import annotations
 
 import functools
@@ -46,9 +47,13 @@ class Container:
     def membership_requests(self):
         from chalicelib.services.membership_requests import MembershipRequestService
 
-        return MembershipRequestService(self.repository, self.clock, new_id,
-                                        self.settings.max_pending_requests,
-                                        self.settings.request_cooldown_seconds)
+        return MembershipRequestService(
+            self.repository,
+            self.clock,
+            new_id,
+            self.settings.max_pending_requests,
+            self.settings.request_cooldown_seconds,
+        )
 
     @functools.cached_property
     def signing_keys(self):
@@ -71,8 +76,7 @@ class Container:
     def mailer(self):
         from chalicelib.mail.ses import SesMailer
 
-        return SesMailer(self.aws.sesv2, self.settings.mail_sender,
-                         self.settings.mail_configuration_set)
+        return SesMailer(self.aws.sesv2, self.settings.mail_sender, self.settings.mail_configuration_set)
 
     @functools.cached_property
     def email_ledger(self):
@@ -101,11 +105,16 @@ class Container:
 
             configure_json_logs(service="notify", level=self.settings.log_level)
         return MembershipNotifier(
-            directory=self.repository, ledger=self.email_ledger, mailer=self.mailer,
+            directory=self.repository,
+            ledger=self.email_ledger,
+            mailer=self.mailer,
             links=Links(self.settings.frontend_base_url),
             max_admin_emails=self.settings.max_admin_emails,
-            retry=RetryPolicy(self.settings.mail_send_attempts, self.settings.mail_retry_base_seconds,
-                              self.settings.mail_retry_cap_seconds),
+            retry=RetryPolicy(
+                self.settings.mail_send_attempts,
+                self.settings.mail_retry_base_seconds,
+                self.settings.mail_retry_cap_seconds,
+            ),
             reserve_seconds=self.settings.stream_time_reserve_seconds,
             sleep=self.sleep,
             metrics=self.metrics,

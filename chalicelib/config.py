@@ -4,6 +4,7 @@ Everything else receives a :class:`Settings`. Values that Chalice decorators nee
 at import time fall back to ``''`` because ``chalice package`` imports ``app.py``
 without the Lambda environment.
 """
+
 from __future__ import annotations
 
 import functools

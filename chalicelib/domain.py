@@ -1,10 +1,10 @@
 """Plain domain objects, free of persistence and HTTP concerns."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Generic, TypeVar
 
 
 class Role(StrEnum):
@@ -95,11 +95,8 @@ class MembershipRequest:
         return self.status is RequestStatus.PENDING
 
 
-T = TypeVar("T")
-
-
 @dataclass(frozen=True)
-class Page(Generic[T]):
+class Page[T]:
     items: list[T] = field(default_factory=list)
     next_cursor: str | None = None
 

@@ -1,5 +1,6 @@
 """Domain errors. Each carries a stable ``code``; the HTTP status is chosen in
 ``chalicelib.api.http`` and nowhere else."""
+
 from __future__ import annotations
 
 
@@ -83,8 +84,10 @@ class EmailsInProgress(DomainError):
     """An operator asked to resend emails the stream may still be sending."""
 
     code = "emails_in_progress"
-    message = ("The stream may still be sending these emails: their round is not finished "
-               "and its record is younger than the stream's retry window.")
+    message = (
+        "The stream may still be sending these emails: their round is not finished "
+        "and its record is younger than the stream's retry window."
+    )
 
 
 class InvalidToken(Exception):

@@ -10,6 +10,7 @@ Every item lives in one table (``infra/template.yaml``, resource ``Table``) keye
 
 Reading code goes through ``chalicelib.repository``; nothing else queries these.
 """
+
 from __future__ import annotations
 
 from pynamodb.attributes import (

@@ -10,6 +10,7 @@ Powertools is imported only when the stream function builds its collaborators, s
 the API functions, which import ``chalicelib.stream`` through ``app.py``, never pay
 for it.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -47,8 +48,9 @@ class _ContextFilter(logging.Filter):
         return True
 
 
-def configure_json_logs(service: str, level: str = "INFO", stream: IO[str] | None = None,
-                        root: str = "chalicelib") -> logging.Handler:
+def configure_json_logs(
+    service: str, level: str = "INFO", stream: IO[str] | None = None, root: str = "chalicelib"
+) -> logging.Handler:
     """Send the ``root`` logger's records (every module of the application) to
     ``stream`` as redacted JSON lines, once; return the handler."""
     from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter

@@ -3,6 +3,7 @@
 The repository re-checks the admin rules inside the transactions that act on them,
 so a decision taken on a stale role is refused by DynamoDB itself.
 """
+
 from __future__ import annotations
 
 from enum import StrEnum
@@ -38,8 +39,7 @@ def require(membership: Membership | None, action: Action) -> None:
         raise Forbidden()
 
 
-def can_read_request(user_id: str, membership: Membership | None,
-                     request: MembershipRequest) -> bool:
+def can_read_request(user_id: str, membership: Membership | None, request: MembershipRequest) -> bool:
     """The requester and the organization's members see a request; nobody else
     learns that it exists."""
     return request.user.id == user_id or can(membership, Action.VIEW_REQUESTS)

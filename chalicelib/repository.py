@@ -4,6 +4,7 @@ The repository is the only code that knows the key design. It turns missing item
 and failed conditions into domain errors, so services reason in domain terms only.
 Every state change is one transaction; every listing is one ``Query`` page.
 """
+
 from __future__ import annotations
 
 import base64
@@ -146,7 +147,8 @@ def _sort_stamp(request: MembershipRequest) -> str:
 def organization_item(organization: Organization, created_by: str) -> OrganizationModel:
     """The item of a new organization (``pending_count`` starts at zero)."""
     return OrganizationModel(
-        _org_pk(organization.id), _ORG_SK,
+        _org_pk(organization.id),
+        _ORG_SK,
         organization_id=organization.id,
         name=organization.name,
         description=organization.description,
@@ -162,7 +164,8 @@ def request_item(request: MembershipRequest) -> MembershipRequestModel:
     """The item of a request as it is created, with the keys of its three index entries."""
     stamp = _sort_stamp(request)
     return MembershipRequestModel(
-        _org_pk(request.organization_id), _request_sk(request.id),
+        _org_pk(request.organization_id),
+        _request_sk(request.id),
         request_id=request.id,
         organization_id=request.organization_id,
         user_id=request.user.id,
@@ -212,14 +215,16 @@ def _request_status_keys(org_id: str, user_id: str, status: RequestStatus) -> di
 
 def profile_item(profile: UserProfile) -> UserProfileModel:
     """The item of a user's profile (updates only use its key)."""
-    return UserProfileModel(_user_pk(profile.user_id), _PROFILE_SK, name=profile.name,
-                            email=profile.email, locale=profile.locale)
+    return UserProfileModel(
+        _user_pk(profile.user_id), _PROFILE_SK, name=profile.name, email=profile.email, locale=profile.locale
+    )
 
 
 def pending_item(request: MembershipRequest) -> PendingRequestModel:
     """The lock that makes a request the only pending one of its user in its organization."""
-    return PendingRequestModel(_org_pk(request.organization_id), _pending_sk(request.user.id),
-                               request_id=request.id)
+    return PendingRequestModel(
+        _org_pk(request.organization_id), _pending_sk(request.user.id), request_id=request.id
+    )
 
 
 def _profile_refresh(profile: UserProfile) -> list[Action]:
@@ -253,8 +258,12 @@ def _decode_cursor(cursor: str | None, key_names: set[str], partition: tuple[str
     if not isinstance(key, dict) or set(key) != key_names:
         raise InvalidCursor()
     for value in key.values():
-        if not (isinstance(value, dict) and set(value) == {"S"} and isinstance(value["S"], str)
-                and 0 < len(value["S"]) <= 1024):
+        if not (
+            isinstance(value, dict)
+            and set(value) == {"S"}
+            and isinstance(value["S"], str)
+            and 0 < len(value["S"]) <= 1024
+        ):
             raise InvalidCursor()
     name, expected = partition
     if key[name]["S"] != expected:
@@ -284,7 +293,8 @@ class _Writes:
     """
 
     groups: dict[str, list[tuple[int, tuple, DomainError | None]]] = field(
-        default_factory=lambda: {"check": [], "delete": [], "put": [], "update": []})
+        default_factory=lambda: {"check": [], "delete": [], "put": [], "update": []}
+    )
 
     def _add(self, kind: str, args: tuple, error: DomainError | None) -> None:
         self.groups[kind].append((sum(map(len, self.groups.values())), args, error))
@@ -298,8 +308,13 @@ class _Writes:
     def put(self, item, condition: Condition | None = None, error: DomainError | None = None):
         self._add("put", (item, condition), error)
 
-    def update(self, item, actions: list[Action], condition: Condition | None = None,
-               error: DomainError | None = None):
+    def update(
+        self,
+        item,
+        actions: list[Action],
+        condition: Condition | None = None,
+        error: DomainError | None = None,
+    ):
         self._add("update", (item, actions, condition), error)
 
     def apply(self, transaction: TransactWrite) -> None:
@@ -315,8 +330,11 @@ class _Writes:
     def first_failure(self, codes: list[str | None]) -> DomainError | None:
         """The error of the earliest-added step whose condition failed."""
         sent = [step for kind in ("check", "delete", "put", "update") for step in self.groups[kind]]
-        failed = [(order, error) for (order, _, error), code in zip(sent, codes, strict=False)
-                  if code == "ConditionalCheckFailed"]
+        failed = [
+            (order, error)
+            for (order, _, error), code in zip(sent, codes, strict=False)
+            if code == "ConditionalCheckFailed"
+        ]
         if not failed:
             return None
         return min(failed, key=lambda pair: pair[0])[1] or Conflict()
@@ -378,13 +396,16 @@ class PynamoMembershipRepository:
             self._sleep(random.uniform(0, 0.05 * 2**attempt))  # noqa: S311 (jitter, not secrecy)
         else:
             raise GetError(f"{len(wanted)} keys left unprocessed after {_BATCH_READ_ATTEMPTS} reads")
-        return [model_cls.from_raw_data(found[(pk, sk)]) if (pk, sk) in found else None
-                for model_cls, pk, sk in keys]
+        return [
+            model_cls.from_raw_data(found[(pk, sk)]) if (pk, sk) in found else None
+            for model_cls, pk, sk in keys
+        ]
 
     # -- organizations ----------------------------------------------------------------
 
-    def create_organization(self, organization: Organization, creator: UserProfile,
-                            admin: Membership) -> None:
+    def create_organization(
+        self, organization: Organization, creator: UserProfile, admin: Membership
+    ) -> None:
         writes = _Writes()
         writes.put(
             organization_item(organization, creator.user_id),
@@ -435,13 +456,19 @@ class PynamoMembershipRepository:
         results = MembershipModel.query(
             _org_pk(org_id),
             MembershipModel.sk.startswith("MEMBER#"),
-            limit=limit, page_size=limit, last_evaluated_key=start,
+            limit=limit,
+            page_size=limit,
+            last_evaluated_key=start,
         )
         items = [_membership(item) for item in results]
         return Page(items, _encode_cursor(results.last_evaluated_key))
 
-    def change_role(self, acting_admin_id: str, member: Membership, role: Role,
-                    ) -> Membership:
+    def change_role(
+        self,
+        acting_admin_id: str,
+        member: Membership,
+        role: Role,
+    ) -> Membership:
         return self._change_role(member, role, acting_admin_id)
 
     def _change_role(self, member: Membership, role: Role, acting_admin_id: str | None) -> Membership:
@@ -480,8 +507,12 @@ class PynamoMembershipRepository:
         if member.role is Role.ADMIN:
             org_actions.append(OrganizationModel.admins_count.add(-1))
             condition = OrganizationModel.admins_count > 1
-        writes.update(OrganizationModel(_org_pk(member.organization_id), _ORG_SK), org_actions,
-                      condition=condition, error=LastAdmin())
+        writes.update(
+            OrganizationModel(_org_pk(member.organization_id), _ORG_SK),
+            org_actions,
+            condition=condition,
+            error=LastAdmin(),
+        )
         self._commit(writes)
 
     @staticmethod
@@ -491,14 +522,19 @@ class PynamoMembershipRepository:
         if user_id == exempt:
             return
         writes.check(
-            MembershipModel, _org_pk(org_id), _member_sk(user_id),
-            MembershipModel.role == Role.ADMIN.value, Forbidden(),
+            MembershipModel,
+            _org_pk(org_id),
+            _member_sk(user_id),
+            MembershipModel.role == Role.ADMIN.value,
+            Forbidden(),
         )
 
     def admin_organization_ids(self, user_id: str, limit: int) -> list[str]:
         results = MembershipModel.by_user.query(
-            _user_pk(user_id), MembershipModel.gsi2sk.startswith(f"MEMBER#{Role.ADMIN.value}#"),
-            limit=limit, page_size=limit,
+            _user_pk(user_id),
+            MembershipModel.gsi2sk.startswith(f"MEMBER#{Role.ADMIN.value}#"),
+            limit=limit,
+            page_size=limit,
         )
         return [item.organization_id for item in results]
 
@@ -510,14 +546,17 @@ class PynamoMembershipRepository:
 
     def admins(self, org_id: str, limit: int) -> list[Membership]:
         results = MembershipModel.by_organization.query(
-            f"ORG#{org_id}#ROLE#{Role.ADMIN.value}", limit=limit, page_size=limit,
+            f"ORG#{org_id}#ROLE#{Role.ADMIN.value}",
+            limit=limit,
+            page_size=limit,
         )
         return [_membership(item) for item in results]
 
     # -- requests ---------------------------------------------------------------------
 
-    def create_request(self, request: MembershipRequest, requester: UserProfile,
-                       max_pending: int, cooldown_seconds: int) -> None:
+    def create_request(
+        self, request: MembershipRequest, requester: UserProfile, max_pending: int, cooldown_seconds: int
+    ) -> None:
         org_pk = _org_pk(request.organization_id)
         writes = _Writes()
         # The organization update doubles as its existence check.
@@ -528,8 +567,11 @@ class PynamoMembershipRepository:
             error=OrganizationNotFound(),
         )
         writes.check(
-            MembershipModel, org_pk, _member_sk(request.user.id),
-            MembershipModel.pk.does_not_exist(), AlreadyMember(),
+            MembershipModel,
+            org_pk,
+            _member_sk(request.user.id),
+            MembershipModel.pk.does_not_exist(),
+            AlreadyMember(),
         )
         writes.put(
             pending_item(request),
@@ -543,8 +585,12 @@ class PynamoMembershipRepository:
         )
         asked_at = int(request.created_at.timestamp())
         writes.put(
-            LastAskedModel(org_pk, f"ASKED#{request.user.id}", asked_at=asked_at,
-                           expires_at=datetime.fromtimestamp(asked_at + cooldown_seconds, tz=UTC)),
+            LastAskedModel(
+                org_pk,
+                f"ASKED#{request.user.id}",
+                asked_at=asked_at,
+                expires_at=datetime.fromtimestamp(asked_at + cooldown_seconds, tz=UTC),
+            ),
             condition=LastAskedModel.pk.does_not_exist()
             | (LastAskedModel.asked_at <= asked_at - cooldown_seconds),
             error=AskedTooRecently(),
@@ -572,19 +618,24 @@ class PynamoMembershipRepository:
         )
         return (request and membership_request_from_item(request), member and _membership(member))
 
-    def list_organization_requests(self, org_id: str, status: RequestStatus, limit: int,
-                                   cursor: str | None) -> Page[MembershipRequest]:
+    def list_organization_requests(
+        self, org_id: str, status: RequestStatus, limit: int, cursor: str | None
+    ) -> Page[MembershipRequest]:
         partition = f"ORG#{org_id}#REQ#{status.value}"
         start = _decode_cursor(cursor, _index_keys(1), ("GSI1PK", partition))
         results = MembershipRequestModel.by_organization.query(
-            partition, limit=limit, page_size=limit, last_evaluated_key=start,
+            partition,
+            limit=limit,
+            page_size=limit,
+            last_evaluated_key=start,
             scan_index_forward=True,
         )
         items = [membership_request_from_item(item) for item in results]
         return Page(items, _encode_cursor(results.last_evaluated_key))
 
-    def list_user_requests(self, user_id: str, status: RequestStatus | None, limit: int,
-                           cursor: str | None) -> Page[MembershipRequest]:
+    def list_user_requests(
+        self, user_id: str, status: RequestStatus | None, limit: int, cursor: str | None
+    ) -> Page[MembershipRequest]:
         if status is None:
             # Memberships share this partition (GSI2SK MEMBER#...); requests are REQ#...
             index, number, partition = MembershipRequestModel.by_user, 2, _user_pk(user_id)
@@ -594,20 +645,30 @@ class PynamoMembershipRepository:
             partition, only_requests = f"USER#{user_id}#REQ#{status.value}", None
         start = _decode_cursor(cursor, _index_keys(number), (f"GSI{number}PK", partition))
         results = index.query(
-            partition, only_requests, limit=limit, page_size=limit, last_evaluated_key=start,
+            partition,
+            only_requests,
+            limit=limit,
+            page_size=limit,
+            last_evaluated_key=start,
             scan_index_forward=False,
         )
         items = [membership_request_from_item(item) for item in results]
         return Page(items, _encode_cursor(results.last_evaluated_key))
 
-    def close_request(self, request: MembershipRequest, closed: MembershipRequest,
-                      new_member: Membership | None = None) -> None:
+    def close_request(
+        self, request: MembershipRequest, closed: MembershipRequest, new_member: Membership | None = None
+    ) -> None:
         """Move a pending request to its final status, with everything that goes with it,
         in one transaction. A decision by an admin is re-checked inside it."""
         self._close_request(request, closed, new_member, check_decider=True)
 
-    def _close_request(self, request: MembershipRequest, closed: MembershipRequest,
-                       new_member: Membership | None, check_decider: bool) -> None:
+    def _close_request(
+        self,
+        request: MembershipRequest,
+        closed: MembershipRequest,
+        new_member: Membership | None,
+        check_decider: bool,
+    ) -> None:
         org_pk = _org_pk(request.organization_id)
         writes = _Writes()
         if check_decider and closed.decided_by is not None:
@@ -618,7 +679,8 @@ class PynamoMembershipRepository:
         ] + [
             getattr(MembershipRequestModel, name).set(value)
             for name, value in _request_status_keys(
-                request.organization_id, request.user.id, closed.status).items()
+                request.organization_id, request.user.id, closed.status
+            ).items()
         ]
         if closed.role is not None:
             actions.append(MembershipRequestModel.role.set(closed.role.value))
@@ -628,21 +690,26 @@ class PynamoMembershipRepository:
             actions.append(MembershipRequestModel.decided_by_id.set(closed.decided_by.id))
             actions.append(MembershipRequestModel.decided_by_name.set(closed.decided_by.name))
         writes.update(
-            MembershipRequestModel(org_pk, _request_sk(request.id)), actions,
+            MembershipRequestModel(org_pk, _request_sk(request.id)),
+            actions,
             condition=MembershipRequestModel.status == RequestStatus.PENDING.value,
             error=RequestNotPending(),
         )
         writes.delete(PendingRequestModel(org_pk, _pending_sk(request.user.id)))
         org_actions = [OrganizationModel.pending_count.add(-1)]
         if new_member is not None:
-            writes.put(membership_item(new_member),
-                       condition=MembershipModel.pk.does_not_exist(), error=AlreadyMember())
+            writes.put(
+                membership_item(new_member),
+                condition=MembershipModel.pk.does_not_exist(),
+                error=AlreadyMember(),
+            )
             org_actions.append(OrganizationModel.members_count.add(1))
             if new_member.role is Role.ADMIN:
                 org_actions.append(OrganizationModel.admins_count.add(1))
         writes.update(OrganizationModel(org_pk, _ORG_SK), org_actions)
-        writes.update(UserProfileModel(_user_pk(request.user.id), _PROFILE_SK),
-                      [UserProfileModel.pending_count.add(-1)])
+        writes.update(
+            UserProfileModel(_user_pk(request.user.id), _PROFILE_SK), [UserProfileModel.pending_count.add(-1)]
+        )
         self._commit(writes)
 
     # -- operator support (the ops command line) ------------------------------------
@@ -654,8 +721,9 @@ class PynamoMembershipRepository:
     def change_role_by_operator(self, member: Membership, role: Role) -> Membership:
         return self._change_role(member, role, acting_admin_id=None)
 
-    def close_request_by_operator(self, request: MembershipRequest, closed: MembershipRequest,
-                                  new_member: Membership | None = None) -> None:
+    def close_request_by_operator(
+        self, request: MembershipRequest, closed: MembershipRequest, new_member: Membership | None = None
+    ) -> None:
         self._close_request(request, closed, new_member, check_decider=False)
 
     # -- profiles ---------------------------------------------------------------------
@@ -685,22 +753,29 @@ class PynamoEmailLedger:
 
     def read(self, request_id: str, transition: str) -> RoundRecord:
         try:
-            item = EmailRoundModel.get(_round_pk(request_id, transition), _ROUND_SK,
-                                       consistent_read=True)
+            item = EmailRoundModel.get(_round_pk(request_id, transition), _ROUND_SK, consistent_read=True)
         except EmailRoundModel.DoesNotExist:
             return RoundRecord(request_id, transition)
         except PynamoDBException as e:
             raise LedgerUnavailable(f"read: {e.cause_response_code or e}") from e
-        return RoundRecord(request_id, transition, sent=frozenset(item.sent or ()),
-                           failed=MappingProxyType(item.failed.as_dict() if item.failed else {}),
-                           handled=bool(item.handled), version=item.version)
+        return RoundRecord(
+            request_id,
+            transition,
+            sent=frozenset(item.sent or ()),
+            failed=MappingProxyType(item.failed.as_dict() if item.failed else {}),
+            handled=bool(item.handled),
+            version=item.version,
+        )
 
     def write(self, record: RoundRecord) -> RoundRecord:
-        item = EmailRoundModel(_round_pk(record.request_id, record.transition), _ROUND_SK,
-                               sent=set(record.sent) or None,
-                               failed=dict(record.failed) or None,
-                               handled=record.handled,
-                               expires_at=datetime.fromtimestamp(self._clock() + self._ttl, tz=UTC))
+        item = EmailRoundModel(
+            _round_pk(record.request_id, record.transition),
+            _ROUND_SK,
+            sent=set(record.sent) or None,
+            failed=dict(record.failed) or None,
+            handled=record.handled,
+            expires_at=datetime.fromtimestamp(self._clock() + self._ttl, tz=UTC),
+        )
         if record.version is not None:
             item.version = record.version
         try:

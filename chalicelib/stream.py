@@ -4,6 +4,7 @@ Imported by every function through ``app.py``: it imports nothing heavy at modul
 level (no PynamoDB, Jinja2, boto3 or Powertools); the notifier, built lazily by the
 container, brings those into the stream function only.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -50,8 +51,11 @@ def _subject(record: Mapping[str, Any]) -> tuple[str, str] | None:
     return (pk, sk) if sk.startswith("REQ#") else None
 
 
-def process_records(event: Any, notifier, time_left: Callable[[], float] | None = None,
-                    ) -> dict[str, list[dict[str, str]]]:
+def process_records(
+    event: Any,
+    notifier,
+    time_left: Callable[[], float] | None = None,
+) -> dict[str, list[dict[str, str]]]:
     """Handle a batch in order and answer with Lambda's partial batch response.
 
     - A permanent failure (an unreadable record, an unknown organization, an email SES
@@ -107,8 +111,9 @@ class _Unexpected(NotificationDeferred):
     """An error nobody classified: stop there, the stream retries (and bisects)."""
 
 
-def _handle(record: Mapping[str, Any], subject: tuple[str, str], notifier,
-            deadline: Deadline) -> NotificationDeferred | None:
+def _handle(
+    record: Mapping[str, Any], subject: tuple[str, str], notifier, deadline: Deadline
+) -> NotificationDeferred | None:
     """Handle one record; return the deferral when it must be retried."""
     dynamodb = record["dynamodb"]
     try:
@@ -128,8 +133,7 @@ def _handle(record: Mapping[str, Any], subject: tuple[str, str], notifier,
     try:
         notifier.notify(old, new, deadline)
     except NotificationDeferred as deferred:
-        logger.warning("record deferred", extra={"reason": type(deferred).__name__,
-                                                 "detail": str(deferred)})
+        logger.warning("record deferred", extra={"reason": type(deferred).__name__, "detail": str(deferred)})
         return deferred
     except Exception as error:
         logger.exception("record failed")

@@ -1,5 +1,6 @@
 """Bearer token verification (RFC 8725 profile): RS256 only, issuer, audience or
 Cognito ``client_id``, expiry, not-before and ``token_use``, against the issuer's JWKS."""
+
 from __future__ import annotations
 
 import re
@@ -42,8 +43,9 @@ class JwksKeys:
     """
 
     def __init__(self, url: str, cooldown_seconds: float = 60.0) -> None:
-        self._client = jwt.PyJWKClient(url, cache_jwk_set=True, lifespan=3600, timeout=5,
-                                       cooldown_duration=cooldown_seconds)
+        self._client = jwt.PyJWKClient(
+            url, cache_jwk_set=True, lifespan=3600, timeout=5, cooldown_duration=cooldown_seconds
+        )
 
     def key_for(self, kid: str) -> Any:
         try:
@@ -98,9 +100,14 @@ def _check_audience(claims: dict[str, Any], audiences: tuple[str, ...]) -> None:
 
 
 def _caller(claims: dict[str, Any]) -> Caller:
-    name = _clean(claims.get("name")) or " ".join(
-        part for part in (_clean(claims.get("given_name")), _clean(claims.get("family_name"))) if part
-    ) or _clean(claims.get("preferred_username")) or _clean(claims.get("cognito:username"))
+    name = (
+        _clean(claims.get("name"))
+        or " ".join(
+            part for part in (_clean(claims.get("given_name")), _clean(claims.get("family_name"))) if part
+        )
+        or _clean(claims.get("preferred_username"))
+        or _clean(claims.get("cognito:username"))
+    )
     email = _clean(claims.get("email"), limit=320)
     if not _EMAIL.match(email):
         email = ""

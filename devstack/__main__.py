@@ -1,4 +1,5 @@
 """Local stack commands: ``python -m devstack run | token USER | outbox | fuzz``."""
+
 from __future__ import annotations
 
 import argparse
@@ -20,8 +21,14 @@ def cmd_run(args) -> int:
     from devstack.stack import StackError, run
 
     try:
-        run(args.host, args.api_port, args.aws_port, args.state_dir.resolve(), args.frontend_url,
-            with_seed=not args.no_seed)
+        run(
+            args.host,
+            args.api_port,
+            args.aws_port,
+            args.state_dir.resolve(),
+            args.frontend_url,
+            with_seed=not args.no_seed,
+        )
     except StackError as error:
         print(f"make run: {error}", file=sys.stderr)
         return 2
@@ -38,9 +45,13 @@ def cmd_token(args) -> int:
     if args.user not in users:
         print(f"Unknown demo user {args.user!r}; choose one of: {', '.join(users)}", file=sys.stderr)
         return 2
-    cognito = boto3.client("cognito-idp", region_name=stack["region"],
-                           endpoint_url=stack["aws_endpoint_url"],
-                           aws_access_key_id="local", aws_secret_access_key="local")  # noqa: S106
+    cognito = boto3.client(
+        "cognito-idp",
+        region_name=stack["region"],
+        endpoint_url=stack["aws_endpoint_url"],
+        aws_access_key_id="local",
+        aws_secret_access_key="local",  # noqa: S106
+    )
     print(sign_in(cognito, stack, users[args.user]["email"], users[args.user]["password"]))
     return 0
 
@@ -66,15 +77,20 @@ def cmd_fuzz(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m devstack", description=__doc__)
-    parser.add_argument("--state-dir", type=Path, default=DEFAULT_STATE,
-                        help="where stack.json and the outbox live (default: .local)")
+    parser.add_argument(
+        "--state-dir",
+        type=Path,
+        default=DEFAULT_STATE,
+        help="where stack.json and the outbox live (default: .local)",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="start the whole service locally")
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--api-port", type=int, default=8000)
     run.add_argument("--aws-port", type=int, default=5005)
-    run.add_argument("--frontend-url", default="http://localhost:3000",
-                     help="where the links in emails point")
+    run.add_argument(
+        "--frontend-url", default="http://localhost:3000", help="where the links in emails point"
+    )
     run.add_argument("--no-seed", action="store_true", help="start empty, without demo data")
     run.set_defaults(handler=cmd_run)
     token = commands.add_parser("token", help="print a fresh ID token for a demo user")

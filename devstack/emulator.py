@@ -6,6 +6,7 @@ can undo another thread's write. Serializing DynamoDB requests restores the
 service's guarantee without hiding races in our own code, since every read and
 every write is still a separate request that other clients can come between.
 """
+
 from __future__ import annotations
 
 import functools

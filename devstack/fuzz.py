@@ -4,6 +4,7 @@ A fresh user is created in the emulator's Cognito pool and signed in; it creates
 organization and a second user asks to join it, so that the fuzzer reaches real
 objects as well as random ids. The run is bounded by ``max_examples`` per operation.
 """
+
 from __future__ import annotations
 
 import json
@@ -15,16 +16,19 @@ from pathlib import Path
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 
 
-def fuzz(state_dir: Path, max_examples: int, seed: int | None = None,
-         output=None) -> int:
+def fuzz(state_dir: Path, max_examples: int, seed: int | None = None, output=None) -> int:
     import boto3
 
     from devstack.stack import _request, create_user, sign_in
 
     stack = json.loads((state_dir / "stack.json").read_text(encoding="utf-8"))
-    cognito = boto3.client("cognito-idp", region_name=stack["region"],
-                           endpoint_url=stack["aws_endpoint_url"],
-                           aws_access_key_id="local", aws_secret_access_key="local")  # noqa: S106
+    cognito = boto3.client(
+        "cognito-idp",
+        region_name=stack["region"],
+        endpoint_url=stack["aws_endpoint_url"],
+        aws_access_key_id="local",
+        aws_secret_access_key="local",  # noqa: S106
+    )
 
     class Pool:
         user_pool_id = stack["user_pool_id"]
@@ -36,18 +40,39 @@ def fuzz(state_dir: Path, max_examples: int, seed: int | None = None,
         tokens.append(sign_in(cognito, stack, email, password))
     api = stack["api_url"]
     _, org = _request("POST", f"{api}/organizations", tokens[0], {"name": "Fuzzed organization"})
-    _request("POST", f"{api}/organizations/{org['id']}/membership-requests", tokens[1],
-             {"comment": "Fuzz me"})
+    _request(
+        "POST", f"{api}/organizations/{org['id']}/membership-requests", tokens[1], {"comment": "Fuzz me"}
+    )
     command = [
-        str(Path(sys.executable).parent / "schemathesis"), "--config-file", str(CONFIG), "run",
-        f"{api}/openapi.json", "--header", f"Authorization: Bearer {tokens[0]}",
-        "--checks", "all", "--mode", "all", "--workers", "1",
-        "--phases", "examples,coverage,fuzzing", "--max-examples", str(max_examples),
-        "--request-timeout", "10", "--wait-for-schema", "30",
+        str(Path(sys.executable).parent / "schemathesis"),
+        "--config-file",
+        str(CONFIG),
+        "run",
+        f"{api}/openapi.json",
+        "--header",
+        f"Authorization: Bearer {tokens[0]}",
+        "--checks",
+        "all",
+        "--mode",
+        "all",
+        "--workers",
+        "1",
+        "--phases",
+        "examples,coverage,fuzzing",
+        "--max-examples",
+        str(max_examples),
+        "--request-timeout",
+        "10",
+        "--wait-for-schema",
+        "30",
     ]
     if seed is not None:
         command += ["--seed", str(seed)]
     # chalice local serves one request at a time per app object; one worker keeps the
     # fuzzer from measuring the local server instead of the service.
-    return subprocess.run(command, check=False, stdout=output,  # noqa: S603 (our own command line)
-                          stderr=subprocess.STDOUT if output else None).returncode
+    return subprocess.run(  # noqa: S603 (our own command line)
+        command,
+        check=False,
+        stdout=output,
+        stderr=subprocess.STDOUT if output else None,
+    ).returncode

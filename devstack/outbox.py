@@ -4,6 +4,7 @@ The stream function still sends through SES on the emulator; this wrapper also
 writes each accepted message to ``<state dir>/outbox/`` as an ``.eml`` file (headers,
 text and HTML parts) that any mail reader or browser opens.
 """
+
 from __future__ import annotations
 
 import email.policy

@@ -6,6 +6,7 @@ the failure queue); the resources it does not (Cognito, SES) are created with th
 own APIs from the properties read out of the same template. Nothing here restates
 the schema.
 """
+
 from __future__ import annotations
 
 import copy
@@ -71,16 +72,25 @@ def _references(value: Any) -> set[str]:
 
 def local_template(template: dict[str, Any]) -> dict[str, Any]:
     """The part of the template the emulator's CloudFormation can create."""
-    kept = {name: resource for name, resource in template["Resources"].items()
-            if resource["Type"] in CLOUDFORMATION_TYPES}
-    known = set(kept) | set(template.get("Parameters", {})) | {"AWS::Region", "AWS::AccountId",
-                                                                "AWS::StackName", "AWS::Partition"}
+    kept = {
+        name: resource
+        for name, resource in template["Resources"].items()
+        if resource["Type"] in CLOUDFORMATION_TYPES
+    }
+    known = (
+        set(kept)
+        | set(template.get("Parameters", {}))
+        | {"AWS::Region", "AWS::AccountId", "AWS::StackName", "AWS::Partition"}
+    )
     for name, resource in kept.items():
         missing = _references(resource) - known
         if missing:
             raise ValueError(f"{name} refers to {sorted(missing)}, which the emulator cannot create")
-    outputs = {name: output for name, output in template.get("Outputs", {}).items()
-               if _references(output.get("Value")) <= known and "Condition" not in output}
+    outputs = {
+        name: output
+        for name, output in template.get("Outputs", {}).items()
+        if _references(output.get("Value")) <= known and "Condition" not in output
+    }
     for output in outputs.values():
         output.pop("Export", None)
     return {
@@ -95,7 +105,7 @@ def local_template(template: dict[str, Any]) -> dict[str, Any]:
 def resolve(value: Any, parameters: dict[str, str]) -> Any:
     """Resolve the intrinsic functions the template uses on parameters (Ref, Sub)."""
     if isinstance(value, dict) and len(value) == 1:
-        (key, inner), = value.items()
+        ((key, inner),) = value.items()
         if key == "Ref" and inner in parameters:
             return parameters[inner]
         if key == "Fn::Sub" and isinstance(inner, str):
@@ -108,15 +118,15 @@ def resolve(value: Any, parameters: dict[str, str]) -> Any:
 
 
 def _resource(template: dict[str, Any], resource_type: str) -> dict[str, Any]:
-    matches = [resource for resource in template["Resources"].values()
-               if resource["Type"] == resource_type]
+    matches = [resource for resource in template["Resources"].values() if resource["Type"] == resource_type]
     if len(matches) != 1:
         raise ValueError(f"expected one {resource_type} in the template, found {len(matches)}")
     return matches[0].get("Properties", {})
 
 
-def _api_arguments(client, operation: str, properties: dict[str, Any],
-                   renames: dict[str, str] | None = None) -> dict[str, Any]:
+def _api_arguments(
+    client, operation: str, properties: dict[str, Any], renames: dict[str, str] | None = None
+) -> dict[str, Any]:
     """Keep the template properties the API call accepts, under the API's names."""
     members = client.meta.service_model.operation_model(operation).input_shape.members
     arguments = {}
@@ -127,14 +137,18 @@ def _api_arguments(client, operation: str, properties: dict[str, Any],
     return arguments
 
 
-def _deploy_stateful_stack(cloudformation, template: dict[str, Any],
-                           parameters: dict[str, str]) -> dict[str, str]:
+def _deploy_stateful_stack(
+    cloudformation, template: dict[str, Any], parameters: dict[str, str]
+) -> dict[str, str]:
     body = local_template(template)
     cloudformation.create_stack(
         StackName=LOCAL_STACK_NAME,
         TemplateBody=json.dumps(body),
-        Parameters=[{"ParameterKey": key, "ParameterValue": value}
-                    for key, value in parameters.items() if key in body["Parameters"]],
+        Parameters=[
+            {"ParameterKey": key, "ParameterValue": value}
+            for key, value in parameters.items()
+            if key in body["Parameters"]
+        ],
     )
     stack = cloudformation.describe_stacks(StackName=LOCAL_STACK_NAME)["Stacks"][0]
     if stack["StackStatus"] != "CREATE_COMPLETE":
@@ -142,17 +156,22 @@ def _deploy_stateful_stack(cloudformation, template: dict[str, Any],
     return {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
 
 
-def _create_user_pool(cognito, template: dict[str, Any], parameters: dict[str, str],
-                      region: str, endpoint: str) -> tuple[str, str, str, str]:
+def _create_user_pool(
+    cognito, template: dict[str, Any], parameters: dict[str, str], region: str, endpoint: str
+) -> tuple[str, str, str, str]:
     pool_properties = resolve(_resource(template, "AWS::Cognito::UserPool"), parameters)
-    pool = cognito.create_user_pool(**_api_arguments(
-        cognito, "CreateUserPool", pool_properties, {"UserPoolName": "PoolName"}))["UserPool"]
+    pool = cognito.create_user_pool(
+        **_api_arguments(cognito, "CreateUserPool", pool_properties, {"UserPoolName": "PoolName"})
+    )["UserPool"]
     client_properties = resolve(_resource(template, "AWS::Cognito::UserPoolClient"), parameters)
     client_properties["ExplicitAuthFlows"] = [
-        *client_properties.get("ExplicitAuthFlows", []), *LOCAL_AUTH_FLOWS]
+        *client_properties.get("ExplicitAuthFlows", []),
+        *LOCAL_AUTH_FLOWS,
+    ]
     client_properties["UserPoolId"] = pool["Id"]
-    client = cognito.create_user_pool_client(**_api_arguments(
-        cognito, "CreateUserPoolClient", client_properties))["UserPoolClient"]
+    client = cognito.create_user_pool_client(
+        **_api_arguments(cognito, "CreateUserPoolClient", client_properties)
+    )["UserPoolClient"]
     # The emulator signs tokens as Cognito would (issuer on amazonaws.com) and
     # publishes the keys at its own address.
     issuer = f"https://cognito-idp.{region}.amazonaws.com/{pool['Id']}"
@@ -180,14 +199,25 @@ def provision(session, endpoint: str, region: str, stage: str, mail_domain: str)
     table_name = outputs["TableName"]
     stream_arn = client("dynamodb").describe_table(TableName=table_name)["Table"]["LatestStreamArn"]
     queue_url = outputs["NotifyFailureQueueUrl"]
-    queue_arn = client("sqs").get_queue_attributes(
-        QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    queue_arn = client("sqs").get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
     pool_id, client_id, issuer, jwks_url = _create_user_pool(
-        client("cognito-idp"), template, parameters, region, endpoint)
+        client("cognito-idp"), template, parameters, region, endpoint
+    )
     configuration_set = _create_mail(client("sesv2"), template, parameters)
     return LocalStack(
-        aws_endpoint_url=endpoint, region=region, stage=stage, table_name=table_name,
-        table_stream_arn=stream_arn, failure_queue_url=queue_url, failure_queue_arn=queue_arn,
-        user_pool_id=pool_id, user_pool_client_id=client_id, jwt_issuer=issuer, jwks_url=jwks_url,
-        mail_sender=f"no-reply@{mail_domain}", mail_configuration_set=configuration_set,
+        aws_endpoint_url=endpoint,
+        region=region,
+        stage=stage,
+        table_name=table_name,
+        table_stream_arn=stream_arn,
+        failure_queue_url=queue_url,
+        failure_queue_arn=queue_arn,
+        user_pool_id=pool_id,
+        user_pool_client_id=client_id,
+        jwt_issuer=issuer,
+        jwks_url=jwks_url,
+        mail_sender=f"no-reply@{mail_domain}",
+        mail_configuration_set=configuration_set,
     )

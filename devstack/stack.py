@@ -5,6 +5,7 @@ resources created from infra/template.yaml, ``chalice local`` (a child process i
 its own process group, real authorizer, no autoreload), and the stream pump (a
 thread running the app's own stream function). Ctrl-C or SIGTERM stops them all.
 """
+
 from __future__ import annotations
 
 import json
@@ -67,8 +68,10 @@ class LambdaContext:
 def app_environment(stack: LocalStack, frontend_url: str) -> dict[str, str]:
     """What the Lambda functions would find in their environment, pointed at the emulator."""
     return {
-        "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
-        "AWS_REGION": stack.region, "AWS_DEFAULT_REGION": stack.region,
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_REGION": stack.region,
+        "AWS_DEFAULT_REGION": stack.region,
         "AWS_ENDPOINT_URL": stack.aws_endpoint_url,
         "TABLE_NAME": stack.table_name,
         "TABLE_STREAM_ARN": stack.table_stream_arn,
@@ -105,8 +108,9 @@ class Pump(threading.Thread):
         import app as app_module
         from devstack.streams import StreamPump, StreamReader, failure_message
 
-        streams = session.client("dynamodbstreams", region_name=stack.region,
-                                 endpoint_url=stack.aws_endpoint_url)
+        streams = session.client(
+            "dynamodbstreams", region_name=stack.region, endpoint_url=stack.aws_endpoint_url
+        )
         sqs = session.client("sqs", region_name=stack.region, endpoint_url=stack.aws_endpoint_url)
         reader = StreamReader(streams, stack.table_stream_arn)
         batch_size, retries = stream_settings()
@@ -116,8 +120,13 @@ class Pump(threading.Thread):
             message = failure_message(records, attempts, stack.table_stream_arn, shard)
             sqs.send_message(QueueUrl=stack.failure_queue_url, MessageBody=json.dumps(message))
 
-        self.pump = StreamPump(reader, lambda event: app_module.notify(event, LambdaContext()),
-                               on_failure, batch_size=batch_size, maximum_retry_attempts=retries)
+        self.pump = StreamPump(
+            reader,
+            lambda event: app_module.notify(event, LambdaContext()),
+            on_failure,
+            batch_size=batch_size,
+            maximum_retry_attempts=retries,
+        )
         self._interval = interval
         self._stopping = threading.Event()
         self.idle = threading.Event()
@@ -150,8 +159,12 @@ class Pump(threading.Thread):
 
 def _request(method: str, url: str, token: str | None = None, body: Any = None) -> tuple[int, Any]:
     data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, method=method,  # noqa: S310 (our own 127.0.0.1 URL)
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(  # noqa: S310 (our own 127.0.0.1 URL)
+        url,
+        data=data,
+        method=method,
+        headers={"Content-Type": "application/json"},
+    )
     if token:
         request.add_header("Authorization", f"Bearer {token}")
     try:
@@ -194,12 +207,19 @@ def create_user(cognito, stack: LocalStack, name: str, email: str, locale: str) 
     """A user in the pool, with a permanent password; returns (sub, password)."""
     password = f"Local-{secrets.token_urlsafe(12)}1a"
     created = cognito.admin_create_user(
-        UserPoolId=stack.user_pool_id, Username=email, MessageAction="SUPPRESS",
-        UserAttributes=[{"Name": "email", "Value": email}, {"Name": "name", "Value": name},
-                        {"Name": "locale", "Value": locale}, {"Name": "email_verified", "Value": "true"}],
+        UserPoolId=stack.user_pool_id,
+        Username=email,
+        MessageAction="SUPPRESS",
+        UserAttributes=[
+            {"Name": "email", "Value": email},
+            {"Name": "name", "Value": name},
+            {"Name": "locale", "Value": locale},
+            {"Name": "email_verified", "Value": "true"},
+        ],
     )["User"]
-    cognito.admin_set_user_password(UserPoolId=stack.user_pool_id, Username=email,
-                                    Password=password, Permanent=True)
+    cognito.admin_set_user_password(
+        UserPoolId=stack.user_pool_id, Username=email, Password=password, Permanent=True
+    )
     sub = next(a["Value"] for a in created["Attributes"] if a["Name"] == "sub")
     return sub, password
 
@@ -207,8 +227,11 @@ def create_user(cognito, stack: LocalStack, name: str, email: str, locale: str) 
 def sign_in(cognito, stack_json: dict[str, Any], email: str, password: str) -> str:
     """An ID token, the way a front end gets one (the admin flow stands in for SRP)."""
     result = cognito.admin_initiate_auth(
-        UserPoolId=stack_json["user_pool_id"], ClientId=stack_json["user_pool_client_id"],
-        AuthFlow="ADMIN_USER_PASSWORD_AUTH", AuthParameters={"USERNAME": email, "PASSWORD": password})
+        UserPoolId=stack_json["user_pool_id"],
+        ClientId=stack_json["user_pool_client_id"],
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": email, "PASSWORD": password},
+    )
     return result["AuthenticationResult"]["IdToken"]
 
 
@@ -218,17 +241,36 @@ def seed(cognito, stack: LocalStack, api_url: str, pump: Pump) -> dict[str, Any]
     for demo in DEMO_USERS:
         sub, password = create_user(cognito, stack, demo.name, demo.email, demo.locale)
         token = sign_in(cognito, stack.to_json(), demo.email, password)
-        users[demo.key] = {"sub": sub, "name": demo.name, "email": demo.email, "locale": demo.locale,
-                           "password": password, "role": demo.role, "id_token": token}
+        users[demo.key] = {
+            "sub": sub,
+            "name": demo.name,
+            "email": demo.email,
+            "locale": demo.locale,
+            "password": password,
+            "role": demo.role,
+            "id_token": token,
+        }
     alice, eric = users["alice"]["id_token"], users["eric"]["id_token"]
-    status, org = _request("POST", f"{api_url}/organizations", alice,
-                           {"name": "Base Adresse Nationale", "description": "Les adresses de France"})
+    status, org = _request(
+        "POST",
+        f"{api_url}/organizations",
+        alice,
+        {"name": "Base Adresse Nationale", "description": "Les adresses de France"},
+    )
     if status != 201:
         raise StackError(f"seeding failed: {status} {org}")
-    _, request = _request("POST", f"{api_url}/organizations/{org['id']}/membership-requests", eric,
-                          {"comment": "I maintain the address datasets of my city."})
-    _request("POST", f"{api_url}/organizations/{org['id']}/membership-requests/{request['id']}/accept",
-             alice, {"role": "editor"})
+    _, request = _request(
+        "POST",
+        f"{api_url}/organizations/{org['id']}/membership-requests",
+        eric,
+        {"comment": "I maintain the address datasets of my city."},
+    )
+    _request(
+        "POST",
+        f"{api_url}/organizations/{org['id']}/membership-requests/{request['id']}/accept",
+        alice,
+        {"role": "editor"},
+    )
     pump.drain()
     return {"organization_id": org["id"], "users": users}
 
@@ -243,7 +285,7 @@ def banner(stack_json: dict[str, Any]) -> str:
         f"  AWS emulator {stack_json['aws_endpoint_url']}  (region {stack_json['region']})",
         f"  State        {stack_json['state_dir']}/stack.json",
         f"  Outbox       {stack_json['state_dir']}/outbox/  (list: make outbox)",
-        f"  Organization {org}  \"Base Adresse Nationale\"",
+        f'  Organization {org}  "Base Adresse Nationale"',
         "",
         "Demo users (fresh ID tokens: make token USER=<name>):",
     ]
@@ -256,19 +298,19 @@ def banner(stack_json: dict[str, Any]) -> str:
         f"export API='{api}' ORG='{org}'",
         "",
         "# Nora asks to join; Alice (admin) is emailed",
-        "REQ=$(curl -s -X POST \"$API/organizations/$ORG/membership-requests\" "
+        'REQ=$(curl -s -X POST "$API/organizations/$ORG/membership-requests" '
         "-H \"Authorization: Bearer $NORA\" -H 'Content-Type: application/json' "
-        "-d '{\"comment\": \"Je corrige les adresses de ma commune.\"}' "
+        '-d \'{"comment": "Je corrige les adresses de ma commune."}\' '
         "| python3 -c 'import json,sys; print(json.load(sys.stdin)[\"id\"])')",
         "# Alice's envelope, then her decision; Nora is emailed the outcome",
-        "curl -s \"$API/me/notifications\" -H \"Authorization: Bearer $ALICE\"",
-        "curl -s -X POST \"$API/organizations/$ORG/membership-requests/$REQ/accept\" "
-        "-H \"Authorization: Bearer $ALICE\" -H 'Content-Type: application/json' -d '{\"role\": \"editor\"}'",
+        'curl -s "$API/me/notifications" -H "Authorization: Bearer $ALICE"',
+        'curl -s -X POST "$API/organizations/$ORG/membership-requests/$REQ/accept" '
+        '-H "Authorization: Bearer $ALICE" -H \'Content-Type: application/json\' -d \'{"role": "editor"}\'',
         "# …or refuse instead:",
-        "# curl -s -X POST \"$API/organizations/$ORG/membership-requests/$REQ/refuse\" "
+        '# curl -s -X POST "$API/organizations/$ORG/membership-requests/$REQ/refuse" '
         "-H \"Authorization: Bearer $ALICE\" -H 'Content-Type: application/json' "
-        "-d '{\"reason\": \"Merci de passer par votre mairie.\"}'",
-        "curl -s \"$API/me/membership-requests\" -H \"Authorization: Bearer $NORA\"",
+        '-d \'{"reason": "Merci de passer par votre mairie."}\'',
+        'curl -s "$API/me/membership-requests" -H "Authorization: Bearer $NORA"',
         "make outbox",
         "",
     ]
@@ -281,12 +323,15 @@ def _write_json(path: Path, data: dict[str, Any]) -> None:
     temporary.replace(path)
 
 
-def run(host: str, api_port: int, aws_port: int, state_dir: Path, frontend_url: str,
-        with_seed: bool = True) -> None:
+def run(
+    host: str, api_port: int, aws_port: int, state_dir: Path, frontend_url: str, with_seed: bool = True
+) -> None:
     for name, port in (("API", api_port), ("AWS emulator", aws_port)):
         if not port_is_free(host, port):
-            raise StackError(f"port {port} on {host} ({name}) is already in use; "
-                             f"choose another, e.g. make run API_PORT=8010 AWS_PORT=5010")
+            raise StackError(
+                f"port {port} on {host} ({name}) is already in use; "
+                f"choose another, e.g. make run API_PORT=8010 AWS_PORT=5010"
+            )
     state_dir.mkdir(parents=True, exist_ok=True)
     outbox = state_dir / "outbox"
     outbox.mkdir(exist_ok=True)
@@ -313,10 +358,22 @@ def run(host: str, api_port: int, aws_port: int, state_dir: Path, frontend_url: 
         os.environ.update(environment)
         api_url = f"http://{host}:{api_port}"
         chalice = subprocess.Popen(  # noqa: S603 (our own command line)
-            [str(Path(sys.executable).parent / "chalice"), "local", "--host", host,
-             "--port", str(api_port), "--no-autoreload", "--stage", "local"],
-            cwd=ROOT, env=os.environ | environment, start_new_session=True,
-            stdout=subprocess.DEVNULL if with_seed else None, stderr=None,
+            [
+                str(Path(sys.executable).parent / "chalice"),
+                "local",
+                "--host",
+                host,
+                "--port",
+                str(api_port),
+                "--no-autoreload",
+                "--stage",
+                "local",
+            ],
+            cwd=ROOT,
+            env=os.environ | environment,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL if with_seed else None,
+            stderr=None,
         )
         _use_outbox(stack, outbox)
         pump = Pump(stack, session)
@@ -324,9 +381,12 @@ def run(host: str, api_port: int, aws_port: int, state_dir: Path, frontend_url: 
         wait_for_health(api_url, chalice)
         stack_json = stack.to_json() | {"api_url": api_url, "state_dir": str(state_dir)}
         if with_seed:
-            stack_json["demo"] = seed(session.client("cognito-idp", region_name=REGION,
-                                                     endpoint_url=emulator.endpoint),
-                                      stack, api_url, pump)
+            stack_json["demo"] = seed(
+                session.client("cognito-idp", region_name=REGION, endpoint_url=emulator.endpoint),
+                stack,
+                api_url,
+                pump,
+            )
         _write_json(state_dir / "stack.json", stack_json)
         if with_seed:
             print(banner(stack_json), flush=True)

@@ -6,6 +6,7 @@ event source mapping that the local stack and the tests need: records in order,
 batches of at most ``batch_size``, and, when the function reports a batch item
 failure, the next delivery starting again from that record.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -39,17 +40,22 @@ class StreamReader:
             # the emulator replaces a table's shard when it rolls back a cancelled
             # transaction, and an iterator kept across reads would follow the old one.
             last = self._last_sequence.get(shard)
-            position = ({"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": last}
-                        if last else {"ShardIteratorType": "TRIM_HORIZON"})
-            iterator = self._client.get_shard_iterator(
-                StreamArn=self._arn, ShardId=shard, **position)["ShardIterator"]
+            position = (
+                {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": last}
+                if last
+                else {"ShardIteratorType": "TRIM_HORIZON"}
+            )
+            iterator = self._client.get_shard_iterator(StreamArn=self._arn, ShardId=shard, **position)[
+                "ShardIterator"
+            ]
             while iterator:
                 response = self._client.get_records(ShardIterator=iterator, Limit=1000)
                 if not response["Records"]:
                     break
                 records.extend(response["Records"])
-                self.shard_of.update({record["dynamodb"]["SequenceNumber"]: shard
-                                      for record in response["Records"]})
+                self.shard_of.update(
+                    {record["dynamodb"]["SequenceNumber"]: shard for record in response["Records"]}
+                )
                 self._last_sequence[shard] = response["Records"][-1]["dynamodb"]["SequenceNumber"]
                 iterator = response.get("NextShardIterator")
         return [as_lambda_record(record, self._arn) for record in records]
@@ -59,9 +65,9 @@ class StreamReader:
         self._pending = records + self._pending
 
 
-
-def deliver(reader: StreamReader, invoke: Callable[[dict[str, Any]], Any],
-            batch_size: int = 100) -> list[Any]:
+def deliver(
+    reader: StreamReader, invoke: Callable[[dict[str, Any]], Any], batch_size: int = 100
+) -> list[Any]:
     """Hand every new record to ``invoke`` in order, in batches. When the function
     answers with a batch item failure, stop: the records from the failed one on are
     handed back to the reader, for the next delivery to retry them first."""
@@ -74,8 +80,9 @@ def deliver(reader: StreamReader, invoke: Callable[[dict[str, Any]], Any],
         failures = (response or {}).get("batchItemFailures") or []
         if failures:
             failed = failures[0]["itemIdentifier"]
-            position = next(i for i, record in enumerate(batch)
-                            if record["dynamodb"]["SequenceNumber"] == failed)
+            position = next(
+                i for i, record in enumerate(batch) if record["dynamodb"]["SequenceNumber"] == failed
+            )
             reader.unread(batch[position:] + records)
             break
     return responses
@@ -87,9 +94,15 @@ class StreamPump:
     attempts hands the failed range to ``on_failure`` (the on-failure destination) and
     moves on, as Lambda does."""
 
-    def __init__(self, reader: StreamReader, invoke: Callable[[dict[str, Any]], Any],
-                 on_failure: Callable[[list[dict[str, Any]], int], None], *, batch_size: int,
-                 maximum_retry_attempts: int) -> None:
+    def __init__(
+        self,
+        reader: StreamReader,
+        invoke: Callable[[dict[str, Any]], Any],
+        on_failure: Callable[[list[dict[str, Any]], int], None],
+        *,
+        batch_size: int,
+        maximum_retry_attempts: int,
+    ) -> None:
         self._reader = reader
         self._invoke = invoke
         self._on_failure = on_failure
@@ -110,15 +123,16 @@ class StreamPump:
         acknowledged = 0
         records = self._reader.read()
         while records:
-            batch, records = records[:self._batch_size], records[self._batch_size:]
+            batch, records = records[: self._batch_size], records[self._batch_size :]
             response = self._invoke_checked({"Records": batch})
             failures = (response or {}).get("batchItemFailures") or []
             if not failures:
                 acknowledged += len(batch)
                 continue
             failed = failures[0]["itemIdentifier"]
-            position = next((i for i, record in enumerate(batch)
-                             if record["dynamodb"]["SequenceNumber"] == failed), 0)
+            position = next(
+                (i for i, record in enumerate(batch) if record["dynamodb"]["SequenceNumber"] == failed), 0
+            )
             acknowledged += position
             attempts = self._attempts.get(failed, 0) + 1
             if attempts > self._max_retries:
@@ -131,8 +145,9 @@ class StreamPump:
         return acknowledged
 
 
-def failure_message(records: list[dict[str, Any]], attempts: int, stream_arn: str,
-                    shard_id: str) -> dict[str, Any]:
+def failure_message(
+    records: list[dict[str, Any]], attempts: int, stream_arn: str, shard_id: str
+) -> dict[str, Any]:
     """What Lambda sends to a stream function's on-failure destination: where the
     records are, not the records themselves."""
     first, last = records[0], records[-1]

@@ -10,6 +10,7 @@ skip in the template with a written reason.
 ``python -m infra.checkov ARGS...`` runs checkov with ARGS (building it first), e.g.
 ``python -m infra.checkov --framework cloudformation --skip-download -f infra/template.yaml``.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -43,8 +44,16 @@ def ensure(venv_dir: Path = VENV_DIR) -> Path:
             return executable
         venv.EnvBuilder(clear=True, with_pip=True).create(venv_dir)
         subprocess.run(  # noqa: S603
-            [str(venv_dir / "bin" / "python"), "-m", "pip", "install", "--quiet",
-             "--disable-pip-version-check", "-r", str(REQUIREMENTS)],
+            [
+                str(venv_dir / "bin" / "python"),
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "-r",
+                str(REQUIREMENTS),
+            ],
             check=True,
         )
         stamp.write_text(_fingerprint())
@@ -53,8 +62,15 @@ def ensure(venv_dir: Path = VENV_DIR) -> Path:
 
 def scan(templates: list[Path], venv_dir: Path = VENV_DIR) -> dict[str, Any]:
     """Scan ``templates`` as CloudFormation; return checkov's JSON report."""
-    command = [str(ensure(venv_dir)), "--framework", "cloudformation", "--skip-download",
-               "--output", "json", "--soft-fail"]
+    command = [
+        str(ensure(venv_dir)),
+        "--framework",
+        "cloudformation",
+        "--skip-download",
+        "--output",
+        "json",
+        "--soft-fail",
+    ]
     for template in templates:
         command += ["--file", str(template)]
     result = subprocess.run(command, check=True, capture_output=True, text=True)  # noqa: S603

@@ -5,6 +5,7 @@ to which the modules' compiled bytecode is added (see :func:`add_bytecode`).
 ``make package STAGE=...`` and the infrastructure tests both package through here, so
 what is tested is what is deployed. Run ``python -m infra.package STAGE OUT_DIR``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -77,8 +78,13 @@ def add_bytecode(zip_path: Path, runtime: str) -> bool:
             original.extractall(unpacked)
             entries = [(info, original.read(info)) for info in original.infolist()]
         compiled = compileall.compile_dir(
-            unpacked, quiet=2, workers=0, stripdir=str(unpacked), prependdir="/var/task",
-            invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+            unpacked,
+            quiet=2,
+            workers=0,
+            stripdir=str(unpacked),
+            prependdir="/var/task",
+            invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
+        )
         if not compiled:
             # A file that does not compile (a dependency's stray script) is left as it is:
             # it fails only if imported, exactly as it would without bytecode.
@@ -96,24 +102,34 @@ def add_bytecode(zip_path: Path, runtime: str) -> bool:
 def _runtime(sam_template: Path) -> str:
     """The functions' runtime; Chalice gives every function the same one."""
     resources = load_template(sam_template)["Resources"].values()
-    runtimes = {resource["Properties"]["Runtime"] for resource in resources
-                if resource["Type"] == "AWS::Serverless::Function"}
+    runtimes = {
+        resource["Properties"]["Runtime"]
+        for resource in resources
+        if resource["Type"] == "AWS::Serverless::Function"
+    }
     if len(runtimes) != 1:
         raise ValueError(f"expected one runtime in {sam_template}, found {sorted(runtimes)}")
     return runtimes.pop()
 
 
-def package(stage: str, out_dir: Path, project_dir: Path = PROJECT_DIR,
-            region: str | None = None) -> Path:
+def package(stage: str, out_dir: Path, project_dir: Path = PROJECT_DIR, region: str | None = None) -> Path:
     """Package ``stage``; return the path of the SAM template written in ``out_dir``."""
     if stage not in STAGES:
         raise ValueError(f"unknown stage {stage!r}")
     if out_dir.exists():
         shutil.rmtree(out_dir)
     command = [
-        sys.executable, "-c", "import sys; from chalice.cli import main; sys.exit(main())",
-        "--project-dir", str(project_dir),
-        "package", "--stage", stage, "--merge-template", str(MERGE_TEMPLATE), str(out_dir),
+        sys.executable,
+        "-c",
+        "import sys; from chalice.cli import main; sys.exit(main())",
+        "--project-dir",
+        str(project_dir),
+        "package",
+        "--stage",
+        stage,
+        "--merge-template",
+        str(MERGE_TEMPLATE),
+        str(out_dir),
     ]
     subprocess.run(command, check=True, cwd=project_dir, env=_environment(region))  # noqa: S603
     template = out_dir / "sam.yaml"

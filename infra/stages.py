@@ -5,6 +5,7 @@ Run ``python -m infra.stages mail-domain STAGE`` for the domain a stage sends em
 from: the stateful stack's ``MailDomain`` parameter, so that it is written in one
 place only (the stage's ``MAIL_SENDER``).
 """
+
 from __future__ import annotations
 
 import argparse

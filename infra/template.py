@@ -1,5 +1,6 @@
 """Reads infra/template.yaml so that tests and the local stack build their
 resources from the same definition as production, never from a second copy."""
+
 from __future__ import annotations
 
 import functools
@@ -50,8 +51,10 @@ def create_table_request(table_name: str) -> dict[str, Any]:
         "AttributeDefinitions": props["AttributeDefinitions"],
         "KeySchema": props["KeySchema"],
         "GlobalSecondaryIndexes": props["GlobalSecondaryIndexes"],
-        "StreamSpecification": {"StreamEnabled": True,
-                                "StreamViewType": props["StreamSpecification"]["StreamViewType"]},
+        "StreamSpecification": {
+            "StreamEnabled": True,
+            "StreamViewType": props["StreamSpecification"]["StreamViewType"],
+        },
     }
 
 

@@ -16,6 +16,7 @@ The records are handled by the stream function's own code (``process_records`` w
 the same notifier and ledger), oldest first, so the ledger skips whatever already went
 out and the ordering rule holds.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -54,9 +55,12 @@ class FailedRange:
         body = json.loads(message["Body"])
         info = body["DDBStreamBatchInfo"]
         return cls(
-            message_id=message["MessageId"], receipt_handle=message["ReceiptHandle"],
-            stream_arn=info["streamArn"], shard_id=info["shardId"],
-            first=str(info["startSequenceNumber"]), last=str(info["endSequenceNumber"]),
+            message_id=message["MessageId"],
+            receipt_handle=message["ReceiptHandle"],
+            stream_arn=info["streamArn"],
+            shard_id=info["shardId"],
+            first=str(info["startSequenceNumber"]),
+            last=str(info["endSequenceNumber"]),
             size=int(info.get("batchSize") or 0),
             first_arrival=str(info.get("approximateArrivalOfFirstRecord") or ""),
             condition=str(body.get("requestContext", {}).get("condition", "")),
@@ -84,8 +88,9 @@ class RedriveReport:
     @property
     def remaining(self) -> int:
         """Messages left in the queue (their emails are not all handled)."""
-        return (sum(1 for r in self.ranges if r.outcome not in ("replayed", "dropped"))
-                + len(self.unreadable_messages))
+        return sum(1 for r in self.ranges if r.outcome not in ("replayed", "dropped")) + len(
+            self.unreadable_messages
+        )
 
     @property
     def records(self) -> int:
@@ -96,10 +101,15 @@ class FailureQueueRedriver:
     """``process`` is the stream function's record handler: it takes a Lambda event
     (``{"Records": [...]}``) and answers with a partial batch response."""
 
-    def __init__(self, sqs, streams, queue_url: str,
-                 process: Callable[[dict[str, Any]], dict[str, Any]],
-                 now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
-                 visibility_timeout: int = 900) -> None:
+    def __init__(
+        self,
+        sqs,
+        streams,
+        queue_url: str,
+        process: Callable[[dict[str, Any]], dict[str, Any]],
+        now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+        visibility_timeout: int = 900,
+    ) -> None:
         self._sqs = sqs
         self._streams = streams
         self._queue_url = queue_url
@@ -107,8 +117,9 @@ class FailureQueueRedriver:
         self._now = now
         self._visibility_timeout = visibility_timeout
 
-    def run(self, *, max_messages: int | None = None, dry_run: bool = False,
-            drop_unreadable: bool = False) -> RedriveReport:
+    def run(
+        self, *, max_messages: int | None = None, dry_run: bool = False, drop_unreadable: bool = False
+    ) -> RedriveReport:
         """Replay every range in the queue, oldest first; delete each message whose
         records were all handled. Stop at the first range that fails again (the rest
         stay in the queue, visible at once for the next run)."""
@@ -119,8 +130,10 @@ class FailureQueueRedriver:
             try:
                 ranges.append(FailedRange.from_message(message))
             except (ValueError, KeyError, TypeError):
-                logger.error("failure-queue message is not a stream batch",
-                             extra={"message_id": message.get("MessageId")})
+                logger.error(
+                    "failure-queue message is not a stream batch",
+                    extra={"message_id": message.get("MessageId")},
+                )
                 report.unreadable_messages.append(message["MessageId"])
                 self._release(message["ReceiptHandle"])
         ranges.sort(key=lambda r: r.order)
@@ -173,8 +186,11 @@ class FailureQueueRedriver:
         records: list[dict[str, Any]] = []
         try:
             iterator = self._streams.get_shard_iterator(
-                StreamArn=failed.stream_arn, ShardId=failed.shard_id,
-                ShardIteratorType="AT_SEQUENCE_NUMBER", SequenceNumber=failed.first)["ShardIterator"]
+                StreamArn=failed.stream_arn,
+                ShardId=failed.shard_id,
+                ShardIteratorType="AT_SEQUENCE_NUMBER",
+                SequenceNumber=failed.first,
+            )["ShardIterator"]
             empty = 0
             while iterator and empty < _EMPTY_PAGES:
                 page = self._streams.get_records(ShardIterator=iterator, Limit=1000)
@@ -188,8 +204,11 @@ class FailureQueueRedriver:
                 iterator = page.get("NextShardIterator")
         except ClientError as e:
             code = e.response.get("Error", {}).get("Code", "")
-            if code in ("TrimmedDataAccessException", "ResourceNotFoundException",
-                        "ExpiredIteratorException"):
+            if code in (
+                "TrimmedDataAccessException",
+                "ResourceNotFoundException",
+                "ExpiredIteratorException",
+            ):
                 raise RangeUnreadable(f"{code}: the stream no longer holds this range") from e
             raise
         if not records:
@@ -203,8 +222,11 @@ class FailureQueueRedriver:
         while max_messages is None or len(messages) < max_messages:
             wanted = 10 if max_messages is None else min(10, max_messages - len(messages))
             batch = self._sqs.receive_message(
-                QueueUrl=self._queue_url, MaxNumberOfMessages=wanted, WaitTimeSeconds=1,
-                VisibilityTimeout=self._visibility_timeout).get("Messages", [])
+                QueueUrl=self._queue_url,
+                MaxNumberOfMessages=wanted,
+                WaitTimeSeconds=1,
+                VisibilityTimeout=self._visibility_timeout,
+            ).get("Messages", [])
             if not batch:
                 break
             messages.extend(batch)
@@ -215,8 +237,9 @@ class FailureQueueRedriver:
 
     def _release(self, receipt_handle: str) -> None:
         """Make the message visible again at once, for the next run."""
-        self._sqs.change_message_visibility(QueueUrl=self._queue_url, ReceiptHandle=receipt_handle,
-                                            VisibilityTimeout=0)
+        self._sqs.change_message_visibility(
+            QueueUrl=self._queue_url, ReceiptHandle=receipt_handle, VisibilityTimeout=0
+        )
 
 
 def _moment(value: str) -> dt.datetime | None:
@@ -257,5 +280,9 @@ def _summary(record: dict[str, Any]) -> dict[str, str] | None:
     pk, sk = keys.get("PK", {}).get("S", ""), keys.get("SK", {}).get("S", "")
     if not sk.startswith("REQ#"):
         return None
-    return {"organization_id": pk.removeprefix("ORG#"), "request_id": sk.removeprefix("REQ#"),
-            "event": record.get("eventName", ""), "sequence_number": record["dynamodb"]["SequenceNumber"]}
+    return {
+        "organization_id": pk.removeprefix("ORG#"),
+        "request_id": sk.removeprefix("REQ#"),
+        "event": record.get("eventName", ""),
+        "sequence_number": record["dynamodb"]["SequenceNumber"],
+    }

@@ -1,5 +1,6 @@
 """The support tasks operators do from a terminal, as plain use cases over the project's
 own repository and notifier (no boto3, no argparse here)."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -64,10 +65,14 @@ class SupportService:
         """The organization, all its members and all its pending requests."""
         organization = self._repository.get_organization(org_id)
         members = self._all(lambda cursor: self._repository.list_members(org_id, _PAGE, cursor))
-        pending = self._all(lambda cursor: self._repository.list_organization_requests(
-            org_id, RequestStatus.PENDING, _PAGE, cursor))
+        pending = self._all(
+            lambda cursor: self._repository.list_organization_requests(
+                org_id, RequestStatus.PENDING, _PAGE, cursor
+            )
+        )
         profiles = self._repository.profiles(
-            [member.user_id for member in members] + [request.user.id for request in pending])
+            [member.user_id for member in members] + [request.user.id for request in pending]
+        )
         return Overview(organization, members, pending, profiles)
 
     def grant_admin(self, org_id: str, user_id: str) -> AdminChange:
@@ -80,11 +85,14 @@ class SupportService:
         if member is not None:
             return AdminChange("promoted", self._repository.change_role_by_operator(member, Role.ADMIN))
         if pending is None:
-            raise MemberNotFound(f"{user_id} is neither a member of {org_id} nor has a pending "
-                                 "request there; ask them to request to join first.")
+            raise MemberNotFound(
+                f"{user_id} is neither a member of {org_id} nor has a pending "
+                "request there; ask them to request to join first."
+            )
         now = self._clock()
-        accepted = replace(pending, status=RequestStatus.ACCEPTED, role=Role.ADMIN, decided_at=now,
-                           decided_by=self._operator)
+        accepted = replace(
+            pending, status=RequestStatus.ACCEPTED, role=Role.ADMIN, decided_at=now, decided_by=self._operator
+        )
         new_member = Membership(org_id, pending.user.id, pending.user.name, Role.ADMIN, now)
         self._repository.close_request_by_operator(pending, accepted, new_member)
         return AdminChange("accepted", new_member)
@@ -99,8 +107,15 @@ class SupportService:
             return AdminChange("unchanged", member)
         return AdminChange("demoted", self._repository.change_role_by_operator(member, Role.EDITOR))
 
-    def resend(self, org_id: str, request_id: str, transition: Transition | None = None, *,
-               again: bool = False, force: bool = False):
+    def resend(
+        self,
+        org_id: str,
+        request_id: str,
+        transition: Transition | None = None,
+        *,
+        again: bool = False,
+        force: bool = False,
+    ):
         """Send the emails of a request's transition that the ledger does not show as
         sent (``again``: every one of them). The transition defaults to the one the
         request's status calls for. Refused while the stream may still be sending them,

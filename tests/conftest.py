@@ -1,6 +1,7 @@
 """Shared fixtures: fake credentials, a token issuer with its JWKS on 127.0.0.1,
 moto with the table built from infra/template.yaml and a verified SES sender, and
 the Chalice test client."""
+
 from __future__ import annotations
 
 import json
@@ -26,19 +27,21 @@ def pytest_configure(config):
 
     serialize_dynamodb_requests()
     jwks_url = _issuer.start()
-    os.environ.update({
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_REGION": REGION,
-        "TABLE_NAME": TABLE,
-        "JWT_ISSUER": ISSUER,
-        "JWKS_URL": jwks_url,
-        "JWT_AUDIENCES": AUDIENCE,
-        "MAIL_SENDER": SENDER,
-        "FRONTEND_BASE_URL": FRONTEND,
-    })
+    os.environ.update(
+        {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SESSION_TOKEN": "testing",
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_REGION": REGION,
+            "TABLE_NAME": TABLE,
+            "JWT_ISSUER": ISSUER,
+            "JWKS_URL": jwks_url,
+            "JWT_AUDIENCES": AUDIENCE,
+            "MAIL_SENDER": SENDER,
+            "FRONTEND_BASE_URL": FRONTEND,
+        }
+    )
     os.environ.pop("AWS_ENDPOINT_URL", None)
     os.environ.pop("AWS_PROFILE", None)
 
@@ -119,8 +122,15 @@ class Api:
     def __init__(self, client) -> None:
         self._client = client
 
-    def call(self, method: str, path: str, user: User | None = None, body: Any = None,
-             raw: bytes | str | None = None, headers: dict[str, str] | None = None) -> Reply:
+    def call(
+        self,
+        method: str,
+        path: str,
+        user: User | None = None,
+        body: Any = None,
+        raw: bytes | str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Reply:
         all_headers = {"Content-Type": "application/json"} | (headers or {})
         if user is not None:
             all_headers["Authorization"] = f"Bearer {user.token}"
@@ -182,8 +192,9 @@ def stream(aws, chalice_client):
 
     # botocore routes stream calls to per-account hosts that moto's mock does not
     # intercept; the classic regional endpoint is the one it knows.
-    streams = boto3.client("dynamodbstreams", region_name=REGION,
-                           endpoint_url=f"https://streams.dynamodb.{REGION}.amazonaws.com")
+    streams = boto3.client(
+        "dynamodbstreams", region_name=REGION, endpoint_url=f"https://streams.dynamodb.{REGION}.amazonaws.com"
+    )
     reader = StreamReader(streams, aws.stream_arn)
 
     class Stream:

@@ -1,4 +1,5 @@
 """Small builders of test data through the public API, so tests state intent, not plumbing."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -25,8 +26,11 @@ def table_items(region: str, table: str) -> list[dict[str, Any]]:
 
 
 def stored(region: str, table: str, pk: str, sk: str) -> dict[str, Any] | None:
-    item = boto3.client("dynamodb", region_name=region).get_item(
-        TableName=table, Key={"PK": {"S": pk}, "SK": {"S": sk}}, ConsistentRead=True).get("Item")
+    item = (
+        boto3.client("dynamodb", region_name=region)
+        .get_item(TableName=table, Key={"PK": {"S": pk}, "SK": {"S": sk}}, ConsistentRead=True)
+        .get("Item")
+    )
     if item is None:
         return None
     return {key: next(iter(value.values())) for key, value in item.items()}
@@ -49,15 +53,15 @@ class Flows:
         return reply.body
 
     def accept(self, admin: User, org_id: str, request_id: str, role: str = "editor") -> dict:
-        reply = self.api.post(f"/organizations/{org_id}/membership-requests/{request_id}/accept",
-                              admin, {"role": role})
+        reply = self.api.post(
+            f"/organizations/{org_id}/membership-requests/{request_id}/accept", admin, {"role": role}
+        )
         assert reply.status == 200, reply
         return reply.body
 
     def refuse(self, admin: User, org_id: str, request_id: str, reason: str | None = None) -> dict:
         body = {} if reason is None else {"reason": reason}
-        reply = self.api.post(f"/organizations/{org_id}/membership-requests/{request_id}/refuse",
-                              admin, body)
+        reply = self.api.post(f"/organizations/{org_id}/membership-requests/{request_id}/refuse", admin, body)
         assert reply.status == 200, reply
         return reply.body
 
@@ -93,6 +97,6 @@ def build_world(flows: Flows, make_user) -> World:
     flows.member(admin, editor, org_id, "editor")
     request = flows.ask(requester, org_id, "I maintain the address datasets.")
     other_request = flows.ask(outsider, other_org_id, "Let me in elsewhere.")
-    return World(org_id, other_org_id, admin, editor, requester, outsider, other_admin, request,
-                 other_request)
-
+    return World(
+        org_id, other_org_id, admin, editor, requester, outsider, other_admin, request, other_request
+    )

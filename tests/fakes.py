@@ -1,5 +1,6 @@
 """Fakes that record, for unit tests. Each is held to its real adapter's behaviour by a
 contract test in tests/integration/."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -62,8 +63,9 @@ class FakeSleep:
 class FakeDirectory:
     """Organizations, admins and profiles, as the notifier reads them."""
 
-    def __init__(self, organization: Organization, admins: list[Membership],
-                 profiles: list[UserProfile]) -> None:
+    def __init__(
+        self, organization: Organization, admins: list[Membership], profiles: list[UserProfile]
+    ) -> None:
         self.organization = organization
         self._admins = admins
         self._profiles = {profile.user_id: profile for profile in profiles}

@@ -1,4 +1,5 @@
 """Test helpers: an RSA issuer with a JWKS endpoint on 127.0.0.1, and token minting."""
+
 from __future__ import annotations
 
 import json
@@ -60,17 +61,27 @@ class Issuer:
     def claims(self, sub: str, **overrides: Any) -> dict[str, Any]:
         now = int(time.time())
         claims = {
-            "iss": ISSUER, "aud": AUDIENCE, "sub": sub, "token_use": "id",
-            "iat": now, "exp": now + 3600, "auth_time": now,
-            "name": sub.title(), "email": f"{sub}@example.org", "locale": "fr",
+            "iss": ISSUER,
+            "aud": AUDIENCE,
+            "sub": sub,
+            "token_use": "id",
+            "iat": now,
+            "exp": now + 3600,
+            "auth_time": now,
+            "name": sub.title(),
+            "email": f"{sub}@example.org",
+            "locale": "fr",
         }
         claims.update(overrides)
         return {key: value for key, value in claims.items() if value is not None}
 
-    def token(self, sub: str, *, kid: str = KID, headers: dict | None = None,
-              **overrides: Any) -> str:
-        return jwt.encode(self.claims(sub, **overrides), self.keys.get(kid, self.private_key),
-                          algorithm="RS256", headers={"kid": kid} | (headers or {}))
+    def token(self, sub: str, *, kid: str = KID, headers: dict | None = None, **overrides: Any) -> str:
+        return jwt.encode(
+            self.claims(sub, **overrides),
+            self.keys.get(kid, self.private_key),
+            algorithm="RS256",
+            headers={"kid": kid} | (headers or {}),
+        )
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Writes chalicelib/openapi.json. The document is kept in the repo (clients and the
 validator read it); this script is how it is edited, so that repeated shapes are
 written once. Run: python tools/openapi_source.py"""
+
 from __future__ import annotations
 
 import json
@@ -41,18 +42,31 @@ def page_of(name: str) -> dict:
 
 
 def path_param(name: str, description: str) -> dict:
-    return {"name": name, "in": "path", "required": True, "description": description,
-            "schema": {"type": "string", "maxLength": 128}}
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "description": description,
+        "schema": {"type": "string", "maxLength": 128},
+    }
 
 
 ORG_ID = path_param("org_id", "Organization id (32 hexadecimal characters).")
 REQUEST_ID = path_param("request_id", "Membership request id (32 hexadecimal characters).")
 MEMBER_ID = path_param("member_id", "The member's user id (the token's sub).")
-LIMIT = {"name": "limit", "in": "query", "required": False,
-         "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}}
-CURSOR = {"name": "cursor", "in": "query", "required": False,
-          "description": "Opaque; the next_cursor of the previous page.",
-          "schema": {"type": "string", "maxLength": 2048}}
+LIMIT = {
+    "name": "limit",
+    "in": "query",
+    "required": False,
+    "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
+}
+CURSOR = {
+    "name": "cursor",
+    "in": "query",
+    "required": False,
+    "description": "Opaque; the next_cursor of the previous page.",
+    "schema": {"type": "string", "maxLength": 2048},
+}
 STATUS_VALUES = ["pending", "accepted", "refused", "withdrawn"]
 
 
@@ -79,15 +93,28 @@ def secured(operation: dict) -> dict:
 
 def _class(codes) -> str:
     """A regex character class body for the given code points, as \\uXXXX escapes."""
-    return "".join(f"\\u{code:04x}" if not isinstance(code, tuple)
-                   else f"\\u{code[0]:04x}-\\u{code[1]:04x}" for code in codes)
+    return "".join(
+        f"\\u{code:04x}" if not isinstance(code, tuple) else f"\\u{code[0]:04x}-\\u{code[1]:04x}"
+        for code in codes
+    )
 
 
 # What text fields refuse anywhere: control characters (but tab and line breaks in
 # multi-line text), bidirectional controls, line separators. (Lone surrogates, which
 # no regex dialect can name portably, are refused when the body is parsed.)
-_FORBIDDEN = [(0x00, 0x08), 0x0B, 0x0C, (0x0E, 0x1F), (0x7F, 0x9F), 0x200E, 0x200F,
-              (0x202A, 0x202E), (0x2066, 0x2069), 0x2028, 0x2029]
+_FORBIDDEN = [
+    (0x00, 0x08),
+    0x0B,
+    0x0C,
+    (0x0E, 0x1F),
+    (0x7F, 0x9F),
+    0x200E,
+    0x200F,
+    (0x202A, 0x202E),
+    (0x2066, 0x2069),
+    0x2028,
+    0x2029,
+]
 _LINE_BREAKS = [0x09, 0x0A, 0x0D]
 # Python's str.strip() removes these; a required field needs something else.
 _SPACES = [code for code in range(0x110000) if chr(code).isspace()]
@@ -98,8 +125,11 @@ _ANY_LINE = _class(_FORBIDDEN + _LINE_BREAKS)
 def text(max_length: int, *, required: bool, multiline: bool) -> dict:
     """A text field: trimmed by the service, and these patterns say which raw strings it accepts."""
     forbidden = _ANY if multiline else _ANY_LINE
-    pattern = (f"^[^{forbidden}]*[^{forbidden}{_class(_SPACES)}][^{forbidden}]*$" if required
-               else f"^[^{forbidden}]*$")
+    pattern = (
+        f"^[^{forbidden}]*[^{forbidden}{_class(_SPACES)}][^{forbidden}]*$"
+        if required
+        else f"^[^{forbidden}]*$"
+    )
     schema = {"type": "string", "maxLength": max_length, "pattern": pattern}
     if required:
         schema["minLength"] = 1
@@ -107,45 +137,63 @@ def text(max_length: int, *, required: bool, multiline: bool) -> dict:
 
 
 USER_REF = {
-    "type": "object", "required": ["id", "name"], "additionalProperties": False,
+    "type": "object",
+    "required": ["id", "name"],
+    "additionalProperties": False,
     "properties": {"id": {"type": "string"}, "name": {"type": "string"}},
 }
 TIMESTAMP = {"type": "string", "format": "date-time"}
 
 SCHEMAS = {
     "Error": {
-        "type": "object", "required": ["code", "message"],
-        "properties": {"code": {"type": "string", "pattern": "^[a-z_]+$"},
-                       "message": {"type": "string"}},
+        "type": "object",
+        "required": ["code", "message"],
+        "properties": {"code": {"type": "string", "pattern": "^[a-z_]+$"}, "message": {"type": "string"}},
     },
     "OrganizationCreate": {
-        "type": "object", "required": ["name"], "additionalProperties": False,
+        "type": "object",
+        "required": ["name"],
+        "additionalProperties": False,
         "properties": {
             "name": text(120, required=True, multiline=False),
             "description": text(2000, required=False, multiline=True),
         },
     },
     "RoleChange": {
-        "type": "object", "required": ["role"], "additionalProperties": False,
+        "type": "object",
+        "required": ["role"],
+        "additionalProperties": False,
         "properties": {"role": {"type": "string", "enum": ["admin", "editor"]}},
     },
     "MembershipRequestCreate": {
-        "type": "object", "required": ["comment"], "additionalProperties": False,
+        "type": "object",
+        "required": ["comment"],
+        "additionalProperties": False,
         "properties": {"comment": text(2000, required=True, multiline=True)},
     },
     "AcceptDecision": {
-        "type": "object", "additionalProperties": False,
+        "type": "object",
+        "additionalProperties": False,
         "properties": {"role": {"type": "string", "enum": ["admin", "editor"], "default": "editor"}},
     },
     "RefuseDecision": {
-        "type": "object", "additionalProperties": False,
+        "type": "object",
+        "additionalProperties": False,
         "properties": {"reason": text(2000, required=False, multiline=True) | {"nullable": True}},
     },
     "UserRef": USER_REF,
     "Organization": {
-        "type": "object", "additionalProperties": False,
-        "required": ["id", "name", "description", "created_at", "members_count", "my_role",
-                     "my_pending_request"],
+        "type": "object",
+        "additionalProperties": False,
+        "required": [
+            "id",
+            "name",
+            "description",
+            "created_at",
+            "members_count",
+            "my_role",
+            "my_pending_request",
+        ],
         "properties": {
             "id": {"type": "string"},
             "name": {"type": "string"},
@@ -157,7 +205,8 @@ SCHEMAS = {
         },
     },
     "Member": {
-        "type": "object", "additionalProperties": False,
+        "type": "object",
+        "additionalProperties": False,
         "required": ["user_id", "name", "role", "since"],
         "properties": {
             "user_id": {"type": "string"},
@@ -167,9 +216,20 @@ SCHEMAS = {
         },
     },
     "MembershipRequest": {
-        "type": "object", "additionalProperties": False,
-        "required": ["id", "organization_id", "user", "comment", "status", "role", "reason",
-                     "created_at", "decided_at", "decided_by"],
+        "type": "object",
+        "additionalProperties": False,
+        "required": [
+            "id",
+            "organization_id",
+            "user",
+            "comment",
+            "status",
+            "role",
+            "reason",
+            "created_at",
+            "decided_at",
+            "decided_by",
+        ],
         "properties": {
             "id": {"type": "string"},
             "organization_id": {"type": "string"},
@@ -186,116 +246,237 @@ SCHEMAS = {
     "MembershipRequestPage": page_of("MembershipRequest"),
     "MemberPage": page_of("Member"),
     "Decision": {
-        "type": "object", "additionalProperties": False, "required": ["request"],
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["request"],
         "properties": {"request": ref("MembershipRequest"), "member": ref("Member")},
     },
     "Notifications": {
-        "type": "object", "additionalProperties": False, "required": ["count", "items"],
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["count", "items"],
         "properties": {
             "count": {"type": "integer", "minimum": 0},
-            "items": {"type": "array", "items": {
-                "type": "object", "additionalProperties": False,
-                "required": ["kind", "organization", "request"],
-                "properties": {
-                    "kind": {"type": "string", "enum": ["membership_request"]},
-                    "organization": USER_REF,
-                    "request": ref("MembershipRequest"),
+            "items": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["kind", "organization", "request"],
+                    "properties": {
+                        "kind": {"type": "string", "enum": ["membership_request"]},
+                        "organization": USER_REF,
+                        "request": ref("MembershipRequest"),
+                    },
                 },
-            }},
+            },
         },
     },
-    "Health": {"type": "object", "required": ["status"],
-               "properties": {"status": {"type": "string", "enum": ["ok"]}}},
+    "Health": {
+        "type": "object",
+        "required": ["status"],
+        "properties": {"status": {"type": "string", "enum": ["ok"]}},
+    },
 }
 
 REQUESTS = "/organizations/{org_id}/membership-requests"
 REQUEST = REQUESTS + "/{request_id}"
 
 PATHS = {
-    "/health": {"get": {"operationId": "health", "summary": "Liveness", "responses": {
-        "200": ok("The service answers", ref("Health"))}}},
-    "/openapi.json": {"get": {"operationId": "openapi", "summary": "This document", "responses": {
-        "200": ok("OpenAPI 3 description", {"type": "object"})}}},
-    "/organizations": {"post": secured({
-        "operationId": "createOrganization", "summary": "Create an organization (caller becomes admin)",
-        "requestBody": body("OrganizationCreate"),
-        "responses": {"201": ok("Created", ref("Organization")), "400": BAD}})},
-    "/organizations/{org_id}": {"parameters": [ORG_ID], "get": secured({
-        "operationId": "getOrganization", "summary": "An organization, as the caller sees it",
-        "responses": {"200": ok("The organization", ref("Organization")),
-                      "404": error("No such organization", "organization_not_found")}})},
-    "/organizations/{org_id}/members": {"parameters": [ORG_ID], "get": secured({
-        "operationId": "listMembers", "summary": "Members, one page at a time",
-        "parameters": [LIMIT, CURSOR],
-        "responses": {"200": ok("A page of members", ref("MemberPage")), "400": BAD,
-                      "404": error("No such organization", "organization_not_found")}})},
+    "/health": {
+        "get": {
+            "operationId": "health",
+            "summary": "Liveness",
+            "responses": {"200": ok("The service answers", ref("Health"))},
+        }
+    },
+    "/openapi.json": {
+        "get": {
+            "operationId": "openapi",
+            "summary": "This document",
+            "responses": {"200": ok("OpenAPI 3 description", {"type": "object"})},
+        }
+    },
+    "/organizations": {
+        "post": secured(
+            {
+                "operationId": "createOrganization",
+                "summary": "Create an organization (caller becomes admin)",
+                "requestBody": body("OrganizationCreate"),
+                "responses": {"201": ok("Created", ref("Organization")), "400": BAD},
+            }
+        )
+    },
+    "/organizations/{org_id}": {
+        "parameters": [ORG_ID],
+        "get": secured(
+            {
+                "operationId": "getOrganization",
+                "summary": "An organization, as the caller sees it",
+                "responses": {
+                    "200": ok("The organization", ref("Organization")),
+                    "404": error("No such organization", "organization_not_found"),
+                },
+            }
+        ),
+    },
+    "/organizations/{org_id}/members": {
+        "parameters": [ORG_ID],
+        "get": secured(
+            {
+                "operationId": "listMembers",
+                "summary": "Members, one page at a time",
+                "parameters": [LIMIT, CURSOR],
+                "responses": {
+                    "200": ok("A page of members", ref("MemberPage")),
+                    "400": BAD,
+                    "404": error("No such organization", "organization_not_found"),
+                },
+            }
+        ),
+    },
     "/organizations/{org_id}/members/{member_id}": {
         "parameters": [ORG_ID, MEMBER_ID],
-        "put": secured({
-            "operationId": "changeMemberRole", "summary": "Change a member's role (org admins)",
-            "requestBody": body("RoleChange"),
-            "responses": {"200": ok("The member", ref("Member")), "400": BAD,
-                          "404": error("No such member", "member_not_found"),
-                          "409": error("The last admin cannot be demoted", "last_admin", "conflict")}}),
-        "delete": secured({
-            "operationId": "removeMember", "summary": "Remove a member (org admins, or the member leaving)",
-            "responses": {"204": {"description": "Removed"},
-                          "404": error("No such member", "member_not_found"),
-                          "409": error("The last admin cannot leave", "last_admin", "conflict")}}),
+        "put": secured(
+            {
+                "operationId": "changeMemberRole",
+                "summary": "Change a member's role (org admins)",
+                "requestBody": body("RoleChange"),
+                "responses": {
+                    "200": ok("The member", ref("Member")),
+                    "400": BAD,
+                    "404": error("No such member", "member_not_found"),
+                    "409": error("The last admin cannot be demoted", "last_admin", "conflict"),
+                },
+            }
+        ),
+        "delete": secured(
+            {
+                "operationId": "removeMember",
+                "summary": "Remove a member (org admins, or the member leaving)",
+                "responses": {
+                    "204": {"description": "Removed"},
+                    "404": error("No such member", "member_not_found"),
+                    "409": error("The last admin cannot leave", "last_admin", "conflict"),
+                },
+            }
+        ),
     },
     REQUESTS: {
         "parameters": [ORG_ID],
-        "post": secured({
-            "operationId": "askToJoin", "summary": "Ask to join the organization",
-            "requestBody": body("MembershipRequestCreate"),
-            "responses": {
-                "201": ok("The pending request", ref("MembershipRequest")), "400": BAD,
-                "404": error("No such organization", "organization_not_found"),
-                "409": error("Already a member, or a request is pending", "already_member",
-                             "request_pending"),
-                "429": error("Too many pending requests, or asked again too soon",
-                             "too_many_pending_requests", "too_many_requests")}}),
-        "get": secured({
-            "operationId": "listOrganizationRequests",
-            "summary": "The organization's requests of one status, oldest first (members)",
-            "parameters": [status_param("pending"), LIMIT, CURSOR],
-            "responses": {"200": ok("A page of requests", ref("MembershipRequestPage")),
-                          "400": error("Invalid parameters or cursor", "invalid_request",
-                                       "invalid_cursor"),
-                          "404": error("Not an organization id", "organization_not_found")}}),
+        "post": secured(
+            {
+                "operationId": "askToJoin",
+                "summary": "Ask to join the organization",
+                "requestBody": body("MembershipRequestCreate"),
+                "responses": {
+                    "201": ok("The pending request", ref("MembershipRequest")),
+                    "400": BAD,
+                    "404": error("No such organization", "organization_not_found"),
+                    "409": error(
+                        "Already a member, or a request is pending", "already_member", "request_pending"
+                    ),
+                    "429": error(
+                        "Too many pending requests, or asked again too soon",
+                        "too_many_pending_requests",
+                        "too_many_requests",
+                    ),
+                },
+            }
+        ),
+        "get": secured(
+            {
+                "operationId": "listOrganizationRequests",
+                "summary": "The organization's requests of one status, oldest first (members)",
+                "parameters": [status_param("pending"), LIMIT, CURSOR],
+                "responses": {
+                    "200": ok("A page of requests", ref("MembershipRequestPage")),
+                    "400": error("Invalid parameters or cursor", "invalid_request", "invalid_cursor"),
+                    "404": error("Not an organization id", "organization_not_found"),
+                },
+            }
+        ),
     },
     REQUEST: {
         "parameters": [ORG_ID, REQUEST_ID],
-        "get": secured({
-            "operationId": "getMembershipRequest", "summary": "One request (the requester or members)",
-            "responses": {"200": ok("The request", ref("MembershipRequest")), "404": NOT_FOUND_REQ}}),
-        "delete": secured({
-            "operationId": "withdrawMembershipRequest", "summary": "Withdraw a pending request",
-            "responses": {"200": ok("The withdrawn request", ref("Decision")), "404": NOT_FOUND_REQ,
-                          "409": NOT_PENDING}}),
+        "get": secured(
+            {
+                "operationId": "getMembershipRequest",
+                "summary": "One request (the requester or members)",
+                "responses": {"200": ok("The request", ref("MembershipRequest")), "404": NOT_FOUND_REQ},
+            }
+        ),
+        "delete": secured(
+            {
+                "operationId": "withdrawMembershipRequest",
+                "summary": "Withdraw a pending request",
+                "responses": {
+                    "200": ok("The withdrawn request", ref("Decision")),
+                    "404": NOT_FOUND_REQ,
+                    "409": NOT_PENDING,
+                },
+            }
+        ),
     },
-    REQUEST + "/accept": {"parameters": [ORG_ID, REQUEST_ID], "post": secured({
-        "operationId": "acceptMembershipRequest", "summary": "Accept, choosing the role (org admins)",
-        "requestBody": body("AcceptDecision", required=False),
-        "responses": {"200": ok("The decision and the new member", ref("Decision")), "400": BAD,
-                      "404": NOT_FOUND_REQ,
-                      "409": error("Closed already, or already a member", "request_not_pending",
-                                   "already_member", "conflict")}})},
-    REQUEST + "/refuse": {"parameters": [ORG_ID, REQUEST_ID], "post": secured({
-        "operationId": "refuseMembershipRequest", "summary": "Refuse, with an optional reason (org admins)",
-        "requestBody": body("RefuseDecision", required=False),
-        "responses": {"200": ok("The decision", ref("Decision")), "400": BAD, "404": NOT_FOUND_REQ,
-                      "409": NOT_PENDING}})},
-    "/me/membership-requests": {"get": secured({
-        "operationId": "listMyRequests", "summary": "The caller's requests, newest first",
-        "parameters": [status_param(None), LIMIT, CURSOR],
-        "responses": {"200": ok("A page of requests", ref("MembershipRequestPage")),
-                      "400": error("Invalid parameters or cursor", "invalid_request",
-                                   "invalid_cursor")}})},
-    "/me/notifications": {"get": secured({
-        "operationId": "myNotifications",
-        "summary": "Pending requests of the organizations the caller administers",
-        "responses": {"200": ok("The inbox", ref("Notifications"))}})},
+    REQUEST + "/accept": {
+        "parameters": [ORG_ID, REQUEST_ID],
+        "post": secured(
+            {
+                "operationId": "acceptMembershipRequest",
+                "summary": "Accept, choosing the role (org admins)",
+                "requestBody": body("AcceptDecision", required=False),
+                "responses": {
+                    "200": ok("The decision and the new member", ref("Decision")),
+                    "400": BAD,
+                    "404": NOT_FOUND_REQ,
+                    "409": error(
+                        "Closed already, or already a member",
+                        "request_not_pending",
+                        "already_member",
+                        "conflict",
+                    ),
+                },
+            }
+        ),
+    },
+    REQUEST + "/refuse": {
+        "parameters": [ORG_ID, REQUEST_ID],
+        "post": secured(
+            {
+                "operationId": "refuseMembershipRequest",
+                "summary": "Refuse, with an optional reason (org admins)",
+                "requestBody": body("RefuseDecision", required=False),
+                "responses": {
+                    "200": ok("The decision", ref("Decision")),
+                    "400": BAD,
+                    "404": NOT_FOUND_REQ,
+                    "409": NOT_PENDING,
+                },
+            }
+        ),
+    },
+    "/me/membership-requests": {
+        "get": secured(
+            {
+                "operationId": "listMyRequests",
+                "summary": "The caller's requests, newest first",
+                "parameters": [status_param(None), LIMIT, CURSOR],
+                "responses": {
+                    "200": ok("A page of requests", ref("MembershipRequestPage")),
+                    "400": error("Invalid parameters or cursor", "invalid_request", "invalid_cursor"),
+                },
+            }
+        )
+    },
+    "/me/notifications": {
+        "get": secured(
+            {
+                "operationId": "myNotifications",
+                "summary": "Pending requests of the organizations the caller administers",
+                "responses": {"200": ok("The inbox", ref("Notifications"))},
+            }
+        )
+    },
 }
 
 DOCUMENT = {
@@ -304,8 +485,8 @@ DOCUMENT = {
         "title": "Adhesion",
         "version": "1.0.0",
         "description": "Ask to join an organization; its admins accept or refuse. Errors are "
-                       "{\"code\", \"message\"}; every route but /health and /openapi.json needs "
-                       "a bearer token (an OIDC or Cognito ID token).",
+        '{"code", "message"}; every route but /health and /openapi.json needs '
+        "a bearer token (an OIDC or Cognito ID token).",
     },
     "paths": PATHS,
     "components": {

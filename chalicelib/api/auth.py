@@ -3,6 +3,7 @@
 It fails closed: any token that does not verify is denied, and errors other than
 a bad token propagate, which API Gateway also answers with a refusal.
 """
+
 from __future__ import annotations
 
 import logging

@@ -1,5 +1,6 @@
 """HTTP plumbing shared by every blueprint: route registration, request parsing,
 and the one mapping from domain errors to HTTP statuses."""
+
 from __future__ import annotations
 
 import functools
@@ -68,8 +69,11 @@ _USER_ID = re.compile(r"^[A-Za-z0-9._:@|+-]{1,128}$")
 
 
 def error_response(error: DomainError) -> Response:
-    return Response(body={"code": error.code, "message": error.message},
-                    status_code=STATUS_BY_ERROR.get(type(error), 400), headers=_JSON_HEADERS)
+    return Response(
+        body={"code": error.code, "message": error.message},
+        status_code=STATUS_BY_ERROR.get(type(error), 400),
+        headers=_JSON_HEADERS,
+    )
 
 
 def normalize_errors(event, get_response):
@@ -77,13 +81,16 @@ def normalize_errors(event, get_response):
     response = get_response(event)
     body = response.body
     if response.status_code >= 400 and isinstance(body, dict) and "Code" in body:
-        response.body = {"code": _CHALICE_CODES.get(body["Code"], "error"),
-                         "message": body.get("Message", "")}
+        response.body = {
+            "code": _CHALICE_CODES.get(body["Code"], "error"),
+            "message": body.get("Message", ""),
+        }
     return response
 
 
-def route(bp: Blueprint, path: str, *, methods: list[str], status: int = 200,
-          public: bool = False) -> Callable:
+def route(
+    bp: Blueprint, path: str, *, methods: list[str], status: int = 200, public: bool = False
+) -> Callable:
     """Register a JSON view: authenticated unless ``public``, answered with ``status``,
     its domain errors turned into the contract's error responses."""
 
@@ -98,8 +105,12 @@ def route(bp: Blueprint, path: str, *, methods: list[str], status: int = 200,
                 return Response(body="", status_code=204)
             return Response(body=body, status_code=status, headers=_JSON_HEADERS)
 
-        bp.route(path, methods=methods, authorizer=None if public else jwt_authorizer,
-                 content_types=["application/json"])(handler)
+        bp.route(
+            path,
+            methods=methods,
+            authorizer=None if public else jwt_authorizer,
+            content_types=["application/json"],
+        )(handler)
         return view
 
     return register

@@ -1,4 +1,5 @@
 """Routes on membership requests, seen from an organization and from the requester."""
+
 from __future__ import annotations
 
 from chalice import Blueprint
@@ -29,8 +30,9 @@ _REQ = RequestNotFound()
 def ask_to_join(org_id):
     request = bp.current_request
     data = json_body(request, "MembershipRequestCreate")
-    created = container().membership_requests.ask(caller_of(request), object_id(org_id, _ORG),
-                                                  data["comment"])
+    created = container().membership_requests.ask(
+        caller_of(request), object_id(org_id, _ORG), data["comment"]
+    )
     return rep.membership_request(created)
 
 
@@ -38,15 +40,20 @@ def ask_to_join(org_id):
 def list_organization_requests(org_id):
     request = bp.current_request
     result = container().membership_requests.list_for_organization(
-        caller_of(request), object_id(org_id, _ORG), status_param(request, RequestStatus.PENDING),
-        limit_param(request), cursor_param(request))
+        caller_of(request),
+        object_id(org_id, _ORG),
+        status_param(request, RequestStatus.PENDING),
+        limit_param(request),
+        cursor_param(request),
+    )
     return rep.page(result, rep.membership_request)
 
 
 @route(bp, _REQUEST, methods=["GET"])
 def get_membership_request(org_id, request_id):
     found = container().membership_requests.get(
-        caller_of(bp.current_request), object_id(org_id, _REQ), object_id(request_id, _REQ))
+        caller_of(bp.current_request), object_id(org_id, _REQ), object_id(request_id, _REQ)
+    )
     return rep.membership_request(found)
 
 
@@ -55,8 +62,11 @@ def accept_membership_request(org_id, request_id):
     request = bp.current_request
     data = json_body(request, "AcceptDecision")
     accepted, member = container().membership_requests.accept(
-        caller_of(request), object_id(org_id, _REQ), object_id(request_id, _REQ),
-        Role(data.get("role", Role.EDITOR.value)))
+        caller_of(request),
+        object_id(org_id, _REQ),
+        object_id(request_id, _REQ),
+        Role(data.get("role", Role.EDITOR.value)),
+    )
     return {"request": rep.membership_request(accepted), "member": rep.member(member)}
 
 
@@ -65,15 +75,16 @@ def refuse_membership_request(org_id, request_id):
     request = bp.current_request
     data = json_body(request, "RefuseDecision")
     refused = container().membership_requests.refuse(
-        caller_of(request), object_id(org_id, _REQ), object_id(request_id, _REQ),
-        data.get("reason"))
+        caller_of(request), object_id(org_id, _REQ), object_id(request_id, _REQ), data.get("reason")
+    )
     return {"request": rep.membership_request(refused)}
 
 
 @route(bp, _REQUEST, methods=["DELETE"])
 def withdraw_membership_request(org_id, request_id):
     withdrawn = container().membership_requests.withdraw(
-        caller_of(bp.current_request), object_id(org_id, _REQ), object_id(request_id, _REQ))
+        caller_of(bp.current_request), object_id(org_id, _REQ), object_id(request_id, _REQ)
+    )
     return {"request": rep.membership_request(withdrawn)}
 
 
@@ -81,8 +92,8 @@ def withdraw_membership_request(org_id, request_id):
 def list_my_requests():
     request = bp.current_request
     result = container().membership_requests.mine(
-        caller_of(request), status_param(request, None), limit_param(request),
-        cursor_param(request))
+        caller_of(request), status_param(request, None), limit_param(request), cursor_param(request)
+    )
     return rep.page(result, rep.membership_request)
 
 

@@ -1,4 +1,5 @@
 """Public routes: liveness and the API's own description."""
+
 from __future__ import annotations
 
 from chalice import Blueprint

@@ -1,4 +1,5 @@
 """Routes on organizations and their members."""
+
 from __future__ import annotations
 
 from chalice import Blueprint
@@ -18,8 +19,7 @@ _ORG = OrganizationNotFound()
 def create_organization():
     request = bp.current_request
     data = json_body(request, "OrganizationCreate")
-    view = container().organizations.create(caller_of(request), data["name"],
-                                            data.get("description", ""))
+    view = container().organizations.create(caller_of(request), data["name"], data.get("description", ""))
     return rep.organization(view.organization, view)
 
 
@@ -32,8 +32,9 @@ def get_organization(org_id):
 @route(bp, "/organizations/{org_id}/members", methods=["GET"])
 def list_members(org_id):
     request = bp.current_request
-    result = container().organizations.members(object_id(org_id, _ORG), limit_param(request),
-                                               cursor_param(request))
+    result = container().organizations.members(
+        object_id(org_id, _ORG), limit_param(request), cursor_param(request)
+    )
     return rep.page(result, rep.member)
 
 
@@ -42,11 +43,13 @@ def change_member_role(org_id, member_id):
     request = bp.current_request
     data = json_body(request, "RoleChange")
     membership = container().organizations.change_role(
-        caller_of(request), object_id(org_id, _ORG), user_id(member_id), Role(data["role"]))
+        caller_of(request), object_id(org_id, _ORG), user_id(member_id), Role(data["role"])
+    )
     return rep.member(membership)
 
 
 @route(bp, "/organizations/{org_id}/members/{member_id}", methods=["DELETE"], status=204)
 def remove_member(org_id, member_id):
-    container().organizations.remove_member(caller_of(bp.current_request),
-                                            object_id(org_id, _ORG), user_id(member_id))
+    container().organizations.remove_member(
+        caller_of(bp.current_request), object_id(org_id, _ORG), user_id(member_id)
+    )

@@ -1,4 +1,5 @@
 """How domain objects look on the wire. Email addresses never appear here."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -29,8 +30,9 @@ def organization(org: Organization, view: OrganizationView | None = None) -> dic
     }
     if view is not None:
         body["my_role"] = view.my_membership.role.value if view.my_membership else None
-        body["my_pending_request"] = (membership_request(view.my_pending_request)
-                                      if view.my_pending_request else None)
+        body["my_pending_request"] = (
+            membership_request(view.my_pending_request) if view.my_pending_request else None
+        )
     return body
 
 

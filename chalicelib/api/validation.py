@@ -8,6 +8,7 @@ single-line fields), ``enum``, ``minLength`` and ``maxLength``. The pattern appl
 to the string as sent; the service then normalizes line breaks and trims it, and
 checks the lengths of what it will store.
 """
+
 from __future__ import annotations
 
 import functools
@@ -67,8 +68,9 @@ def _string(field: str, value: Any, spec: dict[str, Any]) -> str:
     if "enum" in spec and value not in spec["enum"]:
         raise InvalidRequest(f"{field} must be one of: {', '.join(spec['enum'])}.")
     if len(value) < spec.get("minLength", 0):
-        raise InvalidRequest(f"{field} must not be empty." if spec.get("minLength") == 1
-                             else f"{field} is too short.")
+        raise InvalidRequest(
+            f"{field} must not be empty." if spec.get("minLength") == 1 else f"{field} is too short."
+        )
     if len(value) > spec.get("maxLength", 10_000):
         raise InvalidRequest(f"{field} must be at most {spec['maxLength']} characters.")
     return value

@@ -13,6 +13,7 @@ batch per shard at a time, so passes over a round follow one another. Should two
 anyway (an operator's forced resend during a live pass), the version check makes the
 second writer merge, and each double send is counted (docs/reliability.md).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping

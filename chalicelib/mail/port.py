@@ -1,5 +1,6 @@
 """The email port: what the notifier hands to whichever mailer is plugged in, and the
 one error type a mailer raises, which says what the failure calls for."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

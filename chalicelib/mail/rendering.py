@@ -3,6 +3,7 @@
 HTML templates are autoescaped; subjects are fixed per template and language so
 that no user-written text ever reaches a header.
 """
+
 from __future__ import annotations
 
 import functools

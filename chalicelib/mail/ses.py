@@ -3,6 +3,7 @@
 The client comes from :mod:`chalicelib.aws` with botocore's own retries turned off:
 the notifier retries, within the stream function's time budget, and counts each retry.
 """
+
 from __future__ import annotations
 
 from chalicelib.mail.port import Disposition, EmailMessage, MailError
@@ -36,6 +37,7 @@ SES_ERRORS: dict[str, Disposition] = {
     "SendingPausedException": REPORT,
     "NotFoundException": REPORT,  # the configuration set is missing
 }
+
 
 def classify(error: Exception) -> MailError:
     """The :class:`MailError` that a botocore exception from ``SendEmail`` amounts to."""

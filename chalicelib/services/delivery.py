@@ -4,6 +4,7 @@ outcomes the stream function turns into batch item failures.
 Plain Python with no dependency, so that ``chalicelib.stream`` (imported by every
 function through ``app.py``) can import it at no cost.
 """
+
 from __future__ import annotations
 
 import random

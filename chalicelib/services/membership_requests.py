@@ -1,4 +1,5 @@
 """Use cases on membership requests: asking, reading, deciding, withdrawing."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -31,8 +32,14 @@ class MembershipRequestService:
     Emails are not sent here: the table's stream reacts to status transitions.
     """
 
-    def __init__(self, repository, clock: Callable[[], datetime], new_id: Callable[[], str],
-                 max_pending: int, cooldown_seconds: int):
+    def __init__(
+        self,
+        repository,
+        clock: Callable[[], datetime],
+        new_id: Callable[[], str],
+        max_pending: int,
+        cooldown_seconds: int,
+    ):
         self._repository = repository
         self._clock = clock
         self._new_id = new_id
@@ -48,47 +55,59 @@ class MembershipRequestService:
             status=RequestStatus.PENDING,
             created_at=self._clock(),
         )
-        self._repository.create_request(request, profile_of(caller), self._max_pending,
-                                        self._cooldown_seconds)
+        self._repository.create_request(
+            request, profile_of(caller), self._max_pending, self._cooldown_seconds
+        )
         return request
 
-    def list_for_organization(self, caller: Caller, org_id: str, status: RequestStatus,
-                              limit: int, cursor: str | None) -> Page[MembershipRequest]:
-        policy.require(self._repository.find_membership(org_id, caller.user_id),
-                       policy.Action.VIEW_REQUESTS)
+    def list_for_organization(
+        self, caller: Caller, org_id: str, status: RequestStatus, limit: int, cursor: str | None
+    ) -> Page[MembershipRequest]:
+        policy.require(self._repository.find_membership(org_id, caller.user_id), policy.Action.VIEW_REQUESTS)
         return self._repository.list_organization_requests(org_id, status, limit, cursor)
 
     def get(self, caller: Caller, org_id: str, request_id: str) -> MembershipRequest:
         request, membership = self._repository.find_request_with_membership(
-            org_id, request_id, caller.user_id)
+            org_id, request_id, caller.user_id
+        )
         if request is None or not policy.can_read_request(caller.user_id, membership, request):
             raise RequestNotFound()
         return request
 
-    def accept(self, caller: Caller, org_id: str, request_id: str,
-               role: Role) -> tuple[MembershipRequest, Membership]:
+    def accept(
+        self, caller: Caller, org_id: str, request_id: str, role: Role
+    ) -> tuple[MembershipRequest, Membership]:
         if role not in policy.GRANTABLE_ROLES:
             raise Forbidden("This role cannot be granted.")
         request = self._pending_for_decision(caller, org_id, request_id)
         now = self._clock()
-        accepted = replace(request, status=RequestStatus.ACCEPTED, role=role, decided_at=now,
-                           decided_by=UserRef(caller.user_id, caller.name))
+        accepted = replace(
+            request,
+            status=RequestStatus.ACCEPTED,
+            role=role,
+            decided_at=now,
+            decided_by=UserRef(caller.user_id, caller.name),
+        )
         member = Membership(org_id, request.user.id, request.user.name, role, now)
         self._repository.close_request(request, accepted, new_member=member)
         return accepted, member
 
-    def refuse(self, caller: Caller, org_id: str, request_id: str,
-               reason: str | None) -> MembershipRequest:
+    def refuse(self, caller: Caller, org_id: str, request_id: str, reason: str | None) -> MembershipRequest:
         request = self._pending_for_decision(caller, org_id, request_id)
-        refused = replace(request, status=RequestStatus.REFUSED, reason=reason or None,
-                          decided_at=self._clock(),
-                          decided_by=UserRef(caller.user_id, caller.name))
+        refused = replace(
+            request,
+            status=RequestStatus.REFUSED,
+            reason=reason or None,
+            decided_at=self._clock(),
+            decided_by=UserRef(caller.user_id, caller.name),
+        )
         self._repository.close_request(request, refused)
         return refused
 
     def withdraw(self, caller: Caller, org_id: str, request_id: str) -> MembershipRequest:
         request, membership = self._repository.find_request_with_membership(
-            org_id, request_id, caller.user_id)
+            org_id, request_id, caller.user_id
+        )
         if request is None or not policy.can_read_request(caller.user_id, membership, request):
             raise RequestNotFound()
         if request.user.id != caller.user_id:
@@ -99,8 +118,9 @@ class MembershipRequestService:
         self._repository.close_request(request, withdrawn)
         return withdrawn
 
-    def mine(self, caller: Caller, status: RequestStatus | None, limit: int,
-             cursor: str | None) -> Page[MembershipRequest]:
+    def mine(
+        self, caller: Caller, status: RequestStatus | None, limit: int, cursor: str | None
+    ) -> Page[MembershipRequest]:
         return self._repository.list_user_requests(caller.user_id, status, limit, cursor)
 
     def inbox(self, caller: Caller) -> Inbox:
@@ -113,18 +133,18 @@ class MembershipRequestService:
             if organization.pending_count <= 0 or room <= 0:
                 continue
             page = self._repository.list_organization_requests(
-                organization.id, RequestStatus.PENDING, min(room, organization.pending_count), None)
-            items.extend(InboxItem(organization.id, organization.name, request)
-                         for request in page.items)
+                organization.id, RequestStatus.PENDING, min(room, organization.pending_count), None
+            )
+            items.extend(InboxItem(organization.id, organization.name, request) for request in page.items)
         count = sum(max(organization.pending_count, 0) for organization in organizations)
         return Inbox(count=count, items=items)
 
-    def _pending_for_decision(self, caller: Caller, org_id: str,
-                              request_id: str) -> MembershipRequest:
+    def _pending_for_decision(self, caller: Caller, org_id: str, request_id: str) -> MembershipRequest:
         # The caller's role is checked before the request is looked up, so that
         # non-admins learn nothing about which requests exist.
         request, membership = self._repository.find_request_with_membership(
-            org_id, request_id, caller.user_id)
+            org_id, request_id, caller.user_id
+        )
         policy.require(membership, policy.Action.DECIDE_REQUEST)
         if request is None:
             raise RequestNotFound()

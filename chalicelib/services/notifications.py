@@ -6,6 +6,7 @@ round, recorded in the ledger: each email is written there once SES accepted it,
 redelivered record sends only what is missing. The guarantees, the error table and the
 ordering rule are in docs/reliability.md.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -69,15 +70,13 @@ _ROLE_LABELS = {
 }
 
 
-def transition_of(old: MembershipRequest | None,
-                  new: MembershipRequest | None) -> Transition | None:
+def transition_of(old: MembershipRequest | None, new: MembershipRequest | None) -> Transition | None:
     """The transition worth an email, if any, between two images of a request."""
     if new is None:
         return None
     if old is None:
         return Transition.REQUESTED if new.status is RequestStatus.PENDING else None
-    if old.status is RequestStatus.PENDING and new.status in (RequestStatus.ACCEPTED,
-                                                               RequestStatus.REFUSED):
+    if old.status is RequestStatus.PENDING and new.status in (RequestStatus.ACCEPTED, RequestStatus.REFUSED):
         return Transition(new.status.value)
     return None
 
@@ -134,8 +133,7 @@ class _BatchDirectory:
         if missing:
             found = self._directory.profiles(missing)
             self._profiles.update({user_id: found.get(user_id) for user_id in missing})
-        return {user_id: profile for user_id in user_ids
-                if (profile := self._profiles[user_id]) is not None}
+        return {user_id: profile for user_id in user_ids if (profile := self._profiles[user_id]) is not None}
 
 
 class MembershipNotifier:
@@ -147,13 +145,21 @@ class MembershipNotifier:
     are the clock and the dice, so that tests never really wait; ``metrics`` counts.
     """
 
-    def __init__(self, directory, ledger: EmailLedger, mailer: Mailer, links: Links,
-                 max_admin_emails: int, *,
-                 retry: RetryPolicy | None = None, reserve_seconds: float = 10.0,
-                 sleep: Callable[[float], None] = time.sleep,
-                 now: Callable[[], datetime] = lambda: datetime.now(UTC),
-                 rand: Callable[[float, float], float] = random.uniform,
-                 metrics: Metrics | None = None) -> None:
+    def __init__(
+        self,
+        directory,
+        ledger: EmailLedger,
+        mailer: Mailer,
+        links: Links,
+        max_admin_emails: int,
+        *,
+        retry: RetryPolicy | None = None,
+        reserve_seconds: float = 10.0,
+        sleep: Callable[[float], None] = time.sleep,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        rand: Callable[[float, float], float] = random.uniform,
+        metrics: Metrics | None = None,
+    ) -> None:
         self._directory = directory
         self._ledger = ledger
         self._mailer = mailer
@@ -183,24 +189,25 @@ class MembershipNotifier:
         finally:
             self._directory = directory
 
-    def notify(self, old: MembershipRequest | None, new: MembershipRequest | None,
-               deadline: Deadline | None = None) -> Outcome:
+    def notify(
+        self, old: MembershipRequest | None, new: MembershipRequest | None, deadline: Deadline | None = None
+    ) -> Outcome:
         """Send what the change calls for, at most once per recipient."""
         transition = transition_of(old, new)
         if transition is None:
             return Outcome()
         return self._round(new, transition, deadline or Deadline.unlimited())
 
-    def resend(self, request: MembershipRequest, transition: Transition, *,
-               again: bool = False, force: bool = False) -> Outcome:
+    def resend(
+        self, request: MembershipRequest, transition: Transition, *, again: bool = False, force: bool = False
+    ) -> Outcome:
         """An operator's re-send: the emails of ``transition`` that the ledger does not
         show as sent (those given up included), or, with ``again``, every one of them.
 
         Refused (:class:`EmailsInProgress`) while the stream may still be sending them,
         unless ``force``: the round is not handled and its record is young enough for
         Lambda to be retrying it. Two passes at once could send an email twice."""
-        return self._round(request, transition, Deadline.unlimited(), resend=True, again=again,
-                           force=force)
+        return self._round(request, transition, Deadline.unlimited(), resend=True, again=again, force=force)
 
     def record_rejected(self, request_id: str, transition: Transition) -> None:
         """A record of this request could not be read and was acknowledged: its round
@@ -209,16 +216,28 @@ class MembershipNotifier:
 
     # -- one round: the emails of one transition of one request ---------------------------
 
-    def _round(self, request: MembershipRequest, transition: Transition, deadline: Deadline, *,
-               resend: bool = False, again: bool = False, force: bool = False) -> Outcome:
-        with log_context(request_id=request.id, organization_id=request.organization_id,
-                         transition=transition.value):
+    def _round(
+        self,
+        request: MembershipRequest,
+        transition: Transition,
+        deadline: Deadline,
+        *,
+        resend: bool = False,
+        again: bool = False,
+        force: bool = False,
+    ) -> Outcome:
+        with log_context(
+            request_id=request.id, organization_id=request.organization_id, transition=transition.value
+        ):
             record = self._recorded_late(self._read(request.id, transition, deadline), deadline)
             if record.handled and not resend:
                 return Outcome(redelivered=True)
             if resend and not force and not record.handled:
-                recorded_at = request.created_at if transition is Transition.REQUESTED else (
-                    request.decided_at or request.created_at)
+                recorded_at = (
+                    request.created_at
+                    if transition is Transition.REQUESTED
+                    else (request.decided_at or request.created_at)
+                )
                 if self._now() - recorded_at < STREAM_RECORD_MAX_AGE:
                     raise EmailsInProgress()
             if transition is not Transition.REQUESTED and not resend:
@@ -227,16 +246,20 @@ class MembershipNotifier:
                 organization = self._directory.get_organization(request.organization_id)
             except OrganizationNotFound:
                 # Permanent: no retry can make the organization exist again.
-                logger.warning("record acknowledged: unknown organization",
-                               extra={"reason": "unknown_organization"})
+                logger.warning(
+                    "record acknowledged: unknown organization", extra={"reason": "unknown_organization"}
+                )
                 self.metrics.count("RecordsRejected")
                 self._store(record.as_handled(), deadline)
                 return Outcome(rejected="unknown_organization")
             messages = list(self._messages(request, transition, organization))
             # A resend retries the given-up emails too; ``again`` sends every one.
             wanted = {None, FAILED} if resend else {None}
-            to_send = [(recipient_id, message) for recipient_id, message in messages
-                       if again or record.state(recipient_id) in wanted]
+            to_send = [
+                (recipient_id, message)
+                for recipient_id, message in messages
+                if again or record.state(recipient_id) in wanted
+            ]
             outcome = Outcome(already_sent=len(messages) - len(to_send))
             unwritten = False
             for position, (recipient_id, message) in enumerate(to_send, start=1):
@@ -249,8 +272,11 @@ class MembershipNotifier:
                         continue
                     # Permanent: retrying cannot make an address appear (an operator's
                     # resend tries again, once the user signed in with one).
-                    result = (MailError("no_email_address", Disposition.ACKNOWLEDGE)
-                              if message is None else self._send(message, deadline))
+                    result = (
+                        MailError("no_email_address", Disposition.ACKNOWLEDGE)
+                        if message is None
+                        else self._send(message, deadline)
+                    )
                     if isinstance(result, MailError):
                         record, unwritten = self._give_up(record, recipient_id, result), True
                         outcome.failed += 1
@@ -268,8 +294,9 @@ class MembershipNotifier:
             return outcome
 
     def _read(self, request_id: str, transition: Transition, deadline: Deadline) -> RoundRecord:
-        return self._retrying(lambda: self._ledger.read(request_id, transition.value),
-                              deadline, what="ledger")
+        return self._retrying(
+            lambda: self._ledger.read(request_id, transition.value), deadline, what="ledger"
+        )
 
     def _recorded_late(self, record: RoundRecord, deadline: Deadline) -> RoundRecord:
         """Record first what SES accepted last time and the ledger could not write then."""
@@ -295,8 +322,10 @@ class MembershipNotifier:
         """(recipient id, message or None when the recipient has no address), in order."""
         if transition is Transition.REQUESTED:
             # The earliest admins are emailed; beyond the cap the others rely on their inbox.
-            recipient_ids = [admin.user_id for admin in
-                             self._directory.admins(request.organization_id, self._max_admin_emails)]
+            recipient_ids = [
+                admin.user_id
+                for admin in self._directory.admins(request.organization_id, self._max_admin_emails)
+            ]
         else:
             recipient_ids = [request.user.id]
         profiles = self._directory.profiles([*recipient_ids, request.user.id])
@@ -335,13 +364,11 @@ class MembershipNotifier:
         return message_id
 
     def _give_up(self, record: RoundRecord, recipient_id: str, error: MailError) -> RoundRecord:
-        logger.warning("email failed permanently",
-                       extra={"reason": error.code, "detail": error.detail})
+        logger.warning("email failed permanently", extra={"reason": error.code, "detail": error.detail})
         self.metrics.count("EmailsFailedPermanently")
         return record.with_failed(recipient_id, error.code)
 
-    def _store(self, record: RoundRecord, deadline: Deadline, *,
-               just_sent: str | None = None) -> RoundRecord:
+    def _store(self, record: RoundRecord, deadline: Deadline, *, just_sent: str | None = None) -> RoundRecord:
         """Write the round; when another pass wrote it meanwhile, merge and write again.
 
         ``just_sent``: the recipient SES accepted a message for just before this write.
@@ -351,12 +378,16 @@ class MembershipNotifier:
         try:
             for _ in range(self._retry.attempts):
                 try:
-                    return self._retrying(functools.partial(self._ledger.write, record),
-                                          deadline, what="ledger", critical=True)
+                    return self._retrying(
+                        functools.partial(self._ledger.write, record), deadline, what="ledger", critical=True
+                    )
                 except RoundChanged:
                     stored = self._retrying(
                         functools.partial(self._ledger.read, record.request_id, record.transition),
-                        deadline, what="ledger", critical=True)
+                        deadline,
+                        what="ledger",
+                        critical=True,
+                    )
                     if just_sent is not None and not doubled and stored.state(just_sent) == SENT:
                         doubled = True
                         # Another pass over this round sent it too (a forced resend during
@@ -389,8 +420,14 @@ class MembershipNotifier:
                 if attempt >= self._retry.attempts or not deadline.allows(pause, critical=critical):
                     raise DeliveryUnavailable(f"{what}: {error}") from error
                 self.metrics.count("EmailsRetried" if what == "send" else "LedgerRetried")
-                logger.warning("retrying", extra={
-                    "operation": what, "attempt": attempt, "pause_seconds": round(pause, 3),
-                    "error": getattr(error, "code", type(error).__name__)})
+                logger.warning(
+                    "retrying",
+                    extra={
+                        "operation": what,
+                        "attempt": attempt,
+                        "pause_seconds": round(pause, 3),
+                        "error": getattr(error, "code", type(error).__name__),
+                    },
+                )
                 self._sleep(pause)
         raise AssertionError("unreachable")  # pragma: no cover

@@ -1,4 +1,5 @@
 """Use cases on organizations and their members."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -36,8 +37,13 @@ class OrganizationService:
     def create(self, caller: Caller, name: str, description: str) -> OrganizationView:
         now = self._clock()
         organization = Organization(
-            id=self._new_id(), name=name, description=description, created_at=now,
-            members_count=1, admins_count=1, pending_count=0,
+            id=self._new_id(),
+            name=name,
+            description=description,
+            created_at=now,
+            members_count=1,
+            admins_count=1,
+            pending_count=0,
         )
         admin = Membership(organization.id, caller.user_id, caller.name, Role.ADMIN, now)
         self._repository.create_organization(organization, profile_of(caller), admin)
@@ -45,7 +51,8 @@ class OrganizationService:
 
     def view(self, caller: Caller, org_id: str) -> OrganizationView:
         organization, membership, pending = self._repository.get_organization_with_caller(
-            org_id, caller.user_id)
+            org_id, caller.user_id
+        )
         return OrganizationView(organization, membership, pending)
 
     def members(self, org_id: str, limit: int, cursor: str | None) -> Page[Membership]:

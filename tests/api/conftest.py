@@ -1,4 +1,5 @@
 """Reports the authorization matrix's total once the run is over."""
+
 from __future__ import annotations
 
 

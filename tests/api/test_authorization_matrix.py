@@ -4,6 +4,7 @@ contracted status; refused calls change nothing and send nothing.
 The matrix is checked against the app's route table, so a new route cannot be
 forgotten, and the run prints "N of N cases as expected".
 """
+
 from __future__ import annotations
 
 import time
@@ -19,32 +20,122 @@ REQ = REQS + "/{request_id}"
 # expired one; "demoted" was an admin until a moment ago and is an editor now.
 EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/organizations"): {"anonymous": 401, "bad_token": 403, "outsider": 201, "admin": 201},
-    ("GET", ORG): {"anonymous": 401, "bad_token": 403, "outsider": 200, "requester": 200,
-                   "editor": 200, "demoted": 200, "admin": 200, "other_admin": 200},
-    ("GET", ORG + "/members"): {"anonymous": 401, "bad_token": 403, "outsider": 200, "requester": 200,
-                                "editor": 200, "demoted": 200, "admin": 200, "other_admin": 200},
-    ("PUT", ORG + "/members/{member_id}"): {"anonymous": 401, "bad_token": 403, "outsider": 403,
-                                            "requester": 403, "editor": 403, "demoted": 403,
-                                            "other_admin": 403, "admin": 200},
-    ("DELETE", ORG + "/members/{member_id}"): {"anonymous": 401, "bad_token": 403, "outsider": 403,
-                                               "requester": 403, "editor": 403, "demoted": 403,
-                                               "other_admin": 403, "admin": 204},
-    ("POST", REQS): {"anonymous": 401, "bad_token": 403, "requester": 409, "editor": 409,
-                     "demoted": 409, "admin": 409, "outsider": 201, "other_admin": 201},
-    ("GET", REQS): {"anonymous": 401, "bad_token": 403, "outsider": 403, "requester": 403,
-                    "other_admin": 403, "editor": 200, "demoted": 200, "admin": 200},
-    ("GET", REQ): {"anonymous": 401, "bad_token": 403, "outsider": 404, "other_admin": 404,
-                   "requester": 200, "editor": 200, "demoted": 200, "admin": 200},
-    ("POST", REQ + "/accept"): {"anonymous": 401, "bad_token": 403, "outsider": 403, "requester": 403,
-                                "editor": 403, "demoted": 403, "other_admin": 403, "admin": 200},
-    ("POST", REQ + "/refuse"): {"anonymous": 401, "bad_token": 403, "outsider": 403, "requester": 403,
-                                "editor": 403, "demoted": 403, "other_admin": 403, "admin": 200},
-    ("DELETE", REQ): {"anonymous": 401, "bad_token": 403, "outsider": 404, "other_admin": 404,
-                      "editor": 403, "demoted": 403, "admin": 403, "requester": 200},
-    ("GET", "/me/membership-requests"): {"anonymous": 401, "bad_token": 403, "outsider": 200,
-                                         "requester": 200, "editor": 200, "admin": 200},
-    ("GET", "/me/notifications"): {"anonymous": 401, "bad_token": 403, "outsider": 200,
-                                   "requester": 200, "editor": 200, "admin": 200},
+    ("GET", ORG): {
+        "anonymous": 401,
+        "bad_token": 403,
+        "outsider": 200,
+        "requester": 200,
+        "editor": 200,
+        "demoted": 200,
+        "admin": 200,
+        "other_admin": 200,
+    },
+    ("GET", ORG + "/members"): {
+        "anonymous": 401,
+        "bad_token": 403,
+        "outsider": 200,
+        "requester": 200,
+        "editor": 200,
+        "demoted": 200,
+        "admin": 200,
+        "other_admin": 200,
+    },
+    ("PUT", ORG + "/members/{member_id}"): {
+        "anonymous": 401,
+        "bad_token": 403,
+        "outsider": 403,
+        "requester": 403,
+        "editor": 403,
+        "demoted": 403,
+        "other_admin": 403,
+        "admin": 200,
+    },
+    ("DELETE", ORG + "/members/{member_id}"): {
+        "anonymous": 401,
+        "bad_token": 403,
+        "outsider": 403,
+        "requester": 403,
+        "editor": 403,
+        "demoted": 403,
+        "other_admin": 403,
+        "admin": 204,
+    },
+    ("POST", REQS): {
+        "anonymous": 401,
+        "bad_token": 403,
+        "requester": 409,
+        "editor": 409,
+        "demoted": 409,
+        "admin": 409,
+        "outsider": 201,
+        "other_admin": 201,
+    },
+    ("GET", REQS): {
+        "anonymous": 401,
+        "bad_token": 403,
+        "outsider": 403,
+        "requester": 403,
+        "other_admin": 403,
+        "editor": 200,
+        "demoted": 200,
+        "admin": 200,
+    },
+    ("GET", REQ): {
+        "anonymous": 401,
+        "bad_token": 403,
+        "outsider": 404,
+        "other_admin": 404,
+        "requester": 200,
+        "editor": 200,
+        "demoted": 200,
+        "admin": 200,
+    },
+    ("POST", REQ + "/accept"): {
+        "anonymous": 401,
+        "bad_token": 403,
+        "outsider": 403,
+        "requester": 403,
+        "editor": 403,
+        "demoted": 403,
+        "other_admin": 403,
+        "admin": 200,
+    },
+    ("POST", REQ + "/refuse"): {
+        "anonymous": 401,
+        "bad_token": 403,
+        "outsider": 403,
+        "requester": 403,
+        "editor": 403,
+        "demoted": 403,
+        "other_admin": 403,
+        "admin": 200,
+    },
+    ("DELETE", REQ): {
+        "anonymous": 401,
+        "bad_token": 403,
+        "outsider": 404,
+        "other_admin": 404,
+        "editor": 403,
+        "demoted": 403,
+        "admin": 403,
+        "requester": 200,
+    },
+    ("GET", "/me/membership-requests"): {
+        "anonymous": 401,
+        "bad_token": 403,
+        "outsider": 200,
+        "requester": 200,
+        "editor": 200,
+        "admin": 200,
+    },
+    ("GET", "/me/notifications"): {
+        "anonymous": 401,
+        "bad_token": 403,
+        "outsider": 200,
+        "requester": 200,
+        "editor": 200,
+        "admin": 200,
+    },
     ("GET", "/health"): {"anonymous": 200, "bad_token": 200, "outsider": 200},
     ("GET", "/openapi.json"): {"anonymous": 200, "bad_token": 200, "outsider": 200},
 }
@@ -54,17 +145,37 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
 # for a request that does not exist), and ids smuggled in the body (always refused).
 FOREIGN_REQUEST: dict[tuple[str, str], dict[str, int]] = {
     ("GET", REQ): {"outsider": 404, "requester": 404, "editor": 404, "admin": 404, "other_admin": 404},
-    ("POST", REQ + "/accept"): {"outsider": 403, "requester": 403, "editor": 403, "other_admin": 403,
-                                "admin": 404},
-    ("POST", REQ + "/refuse"): {"outsider": 403, "requester": 403, "editor": 403, "other_admin": 403,
-                                "admin": 404},
-    ("DELETE", REQ): {"outsider": 404, "requester": 404, "editor": 404, "admin": 404,
-                      "other_admin": 404},
+    ("POST", REQ + "/accept"): {
+        "outsider": 403,
+        "requester": 403,
+        "editor": 403,
+        "other_admin": 403,
+        "admin": 404,
+    },
+    ("POST", REQ + "/refuse"): {
+        "outsider": 403,
+        "requester": 403,
+        "editor": 403,
+        "other_admin": 403,
+        "admin": 404,
+    },
+    ("DELETE", REQ): {"outsider": 404, "requester": 404, "editor": 404, "admin": 404, "other_admin": 404},
 }
-SMUGGLED = {"user_id": "oscar", "organization_id": "0" * 32, "status": "accepted",
-            "decided_by": {"id": "alice"}, "created_at": "2020-01-01T00:00:00Z", "role": "admin"}
-BODY_ROUTES = {("POST", "/organizations"), ("PUT", ORG + "/members/{member_id}"), ("POST", REQS),
-               ("POST", REQ + "/accept"), ("POST", REQ + "/refuse")}
+SMUGGLED = {
+    "user_id": "oscar",
+    "organization_id": "0" * 32,
+    "status": "accepted",
+    "decided_by": {"id": "alice"},
+    "created_at": "2020-01-01T00:00:00Z",
+    "role": "admin",
+}
+BODY_ROUTES = {
+    ("POST", "/organizations"),
+    ("PUT", ORG + "/members/{member_id}"),
+    ("POST", REQS),
+    ("POST", REQ + "/accept"),
+    ("POST", REQ + "/refuse"),
+}
 
 
 def _body(method: str, path: str) -> dict | None:
@@ -93,12 +204,20 @@ def _callers(world, flows, make_user, api, issuer):
 
     demoted = make_user("dora", name="Dora Demoted")
     flows.member(world.admin, demoted, world.org_id, "admin")
-    assert api.put(f"/organizations/{world.org_id}/members/dora", world.admin,
-                   {"role": "editor"}).status == 200
+    assert (
+        api.put(f"/organizations/{world.org_id}/members/dora", world.admin, {"role": "editor"}).status == 200
+    )
     expired = issuer.token("alice", exp=int(time.time()) - 3600)
-    return {"anonymous": None, "bad_token": User("alice", "", "", "fr", expired),
-            "outsider": world.outsider, "requester": world.requester, "editor": world.editor,
-            "demoted": demoted, "admin": world.admin, "other_admin": world.other_admin}
+    return {
+        "anonymous": None,
+        "bad_token": User("alice", "", "", "fr", expired),
+        "outsider": world.outsider,
+        "requester": world.requester,
+        "editor": world.editor,
+        "demoted": demoted,
+        "admin": world.admin,
+        "other_admin": world.other_admin,
+    }
 
 
 def _run_cases(api, stream, aws, items, callers, url, method, body, expected, label):
@@ -135,10 +254,14 @@ SCENARIOS = (
 RESULTS: list[tuple[int, int]] = []
 
 
-@pytest.mark.parametrize(("kind", "route", "expected"), SCENARIOS,
-                         ids=[f"{kind}-{method}-{path}" for kind, (method, path), _ in SCENARIOS])
-def test_route_answers_each_caller_as_contracted(api, world, make_user, flows, stream, aws, items,
-                                                 issuer, kind, route, expected):
+@pytest.mark.parametrize(
+    ("kind", "route", "expected"),
+    SCENARIOS,
+    ids=[f"{kind}-{method}-{path}" for kind, (method, path), _ in SCENARIOS],
+)
+def test_route_answers_each_caller_as_contracted(
+    api, world, make_user, flows, stream, aws, items, issuer, kind, route, expected
+):
     method, path = route
     callers = _callers(world, flows, make_user, api, issuer)
     flows.member(world.admin, make_user("mia"), world.org_id)
@@ -147,9 +270,9 @@ def test_route_answers_each_caller_as_contracted(api, world, make_user, flows, s
     url = path.format(org_id=world.org_id, request_id=request_id, member_id="mia")
     body = _body(method, path)
     if kind == "smuggled ids":
-        body = {**(body or {}), **{key: value for key, value in SMUGGLED.items()
-                                   if key not in (body or {})}}
-    surprises = _run_cases(api, stream, aws, items, callers, url, method, body, expected,
-                           f"{kind} {method} {path}")
+        body = {**(body or {}), **{key: value for key, value in SMUGGLED.items() if key not in (body or {})}}
+    surprises = _run_cases(
+        api, stream, aws, items, callers, url, method, body, expected, f"{kind} {method} {path}"
+    )
     RESULTS.append((len(expected) - len(surprises), len(expected)))
     assert surprises == []

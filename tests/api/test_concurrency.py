@@ -4,6 +4,7 @@ The calls go through the services, not Chalice's test client: a Chalice app hold
 one ``current_request`` at a time (Lambda runs one request per container), so
 threads sharing one app object would trample each other's requests.
 """
+
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
@@ -37,7 +38,8 @@ def _at_once(count: int, call):
 
 
 def test_concurrent_identical_requests_leave_one_pending_and_one_email_round(
-        api, world, make_user, stream, aws, item, container):
+    api, world, make_user, stream, aws, item, container
+):
     stream.deliver()
     already = len(aws.emails())
     paul = _caller(make_user("paul"))
@@ -52,8 +54,9 @@ def test_concurrent_identical_requests_leave_one_pending_and_one_email_round(
     assert [m.destinations["ToAddresses"] for m in aws.emails()[already:]] == [["alice@example.org"]]
 
 
-def test_concurrent_decisions_leave_exactly_one(api, world, flows, make_user, stream, aws, item,
-                                                container, monkeypatch):
+def test_concurrent_decisions_leave_exactly_one(
+    api, world, flows, make_user, stream, aws, item, container, monkeypatch
+):
     # GIVEN two admins
     bea = make_user("bea", name="Bea Admin")
     flows.member(world.admin, bea, world.org_id, "admin")
@@ -83,8 +86,7 @@ def test_concurrent_decisions_leave_exactly_one(api, world, flows, make_user, st
         outcomes = _at_once(20, decide)
     # THEN exactly one is taken and the others see the request closed
     assert sorted(outcomes) == ["ok"] + ["request_not_pending"] * 19
-    decided = api.get(f"/organizations/{world.org_id}/membership-requests/{request_id}",
-                      world.admin).body
+    decided = api.get(f"/organizations/{world.org_id}/membership-requests/{request_id}", world.admin).body
     stored = item(f"ORG#{world.org_id}", f"REQ#{world.request['id']}")
     assert stored["status"] == decided["status"]
     org = item(f"ORG#{world.org_id}", "ORG")
@@ -99,8 +101,12 @@ def test_concurrent_demotions_never_leave_an_organization_without_admin(api, wor
     api.put(f"/organizations/{world.org_id}/members/erin", world.admin, {"role": "admin"})
     pairs = [(_caller(world.admin), "erin"), (_caller(world.editor), "alice")]
     service = container.organizations
-    outcomes = _at_once(2, lambda index: _outcome(
-        lambda: service.change_role(pairs[index][0], world.org_id, pairs[index][1], Role.EDITOR)))
+    outcomes = _at_once(
+        2,
+        lambda index: _outcome(
+            lambda: service.change_role(pairs[index][0], world.org_id, pairs[index][1], Role.EDITOR)
+        ),
+    )
     # THEN one demotion succeeds, the other is refused, and an admin remains
     assert sorted(outcomes) in (["forbidden", "ok"], ["last_admin", "ok"], ["conflict", "ok"])
     roles = [item(f"ORG#{world.org_id}", f"MEMBER#{user}")["role"] for user in ("alice", "erin")]

@@ -1,4 +1,5 @@
 """The requester's own view and the admins' envelope."""
+
 from __future__ import annotations
 
 

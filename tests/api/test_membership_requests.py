@@ -1,4 +1,5 @@
 """Asking to join, reading, accepting, refusing and withdrawing, over HTTP."""
+
 from __future__ import annotations
 
 import pytest
@@ -17,25 +18,46 @@ def test_asking_to_join_stores_a_pending_request(api, world, make_user, item):
     assert reply.status == 201
     body = reply.body
     assert body == {
-        "id": body["id"], "organization_id": world.org_id, "user": {"id": "paul", "name": "Paul Petit"},
-        "comment": "I curate transport data.\nThanks", "status": "pending", "role": None, "reason": None,
-        "created_at": body["created_at"], "decided_at": None, "decided_by": None,
+        "id": body["id"],
+        "organization_id": world.org_id,
+        "user": {"id": "paul", "name": "Paul Petit"},
+        "comment": "I curate transport data.\nThanks",
+        "status": "pending",
+        "role": None,
+        "reason": None,
+        "created_at": body["created_at"],
+        "decided_at": None,
+        "decided_by": None,
     }
     assert body["created_at"].endswith("Z")
     stored = item(f"ORG#{world.org_id}", f"REQ#{body['id']}")
     assert (stored["status"], stored["user_id"], stored["comment"]) == (
-        "pending", "paul", "I curate transport data.\nThanks")
+        "pending",
+        "paul",
+        "I curate transport data.\nThanks",
+    )
     assert stored["GSI1PK"] == f"ORG#{world.org_id}#REQ#pending"
     assert item(f"ORG#{world.org_id}", "PENDING#paul")["request_id"] == body["id"]
     assert item("USER#paul", "PROFILE")["pending_count"] == "1"
     assert item(f"ORG#{world.org_id}", "ORG")["pending_count"] == "2"
 
 
-@pytest.mark.parametrize("body", [
-    {}, {"comment": ""}, {"comment": "   "}, {"comment": "x" * 2001}, {"comment": None},
-    {"comment": 12}, {"comment": "ok", "status": "accepted"}, {"comment": "ok", "user_id": "alice"},
-    {"comment": "ok", "role": "admin"}, {"comment": "nul\x00byte"}, {"comment": "bidi \u202e"},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"comment": ""},
+        {"comment": "   "},
+        {"comment": "x" * 2001},
+        {"comment": None},
+        {"comment": 12},
+        {"comment": "ok", "status": "accepted"},
+        {"comment": "ok", "user_id": "alice"},
+        {"comment": "ok", "role": "admin"},
+        {"comment": "nul\x00byte"},
+        {"comment": "bidi \u202e"},
+    ],
+)
 def test_asking_with_an_invalid_body_is_refused_and_writes_nothing(api, world, body, items):
     before = items()
     reply = api.post(_requests(world.org_id), world.outsider, body)
@@ -131,16 +153,21 @@ def test_another_organizations_request_cannot_be_reached_through_this_path(api, 
 
 def test_admin_accepts_a_request_with_a_role(api, world, item):
     # WHEN the admin accepts Rita as an admin
-    reply = api.post(f"{_requests(world.org_id)}/{world.request['id']}/accept", world.admin,
-                     {"role": "admin"})
+    reply = api.post(
+        f"{_requests(world.org_id)}/{world.request['id']}/accept", world.admin, {"role": "admin"}
+    )
     # THEN the request is closed as history and Rita is a member, atomically
     assert reply.status == 200
     request, member = reply.body["request"], reply.body["member"]
     assert (request["status"], request["role"]) == ("accepted", "admin")
     assert request["decided_by"] == {"id": "alice", "name": "Alice Admin"}
     assert request["decided_at"].endswith("Z")
-    assert member == {"user_id": "rita", "name": "Rita Requester", "role": "admin",
-                      "since": request["decided_at"]}
+    assert member == {
+        "user_id": "rita",
+        "name": "Rita Requester",
+        "role": "admin",
+        "since": request["decided_at"],
+    }
     stored = item(f"ORG#{world.org_id}", f"REQ#{world.request['id']}")
     assert (stored["status"], stored["role"], stored["decided_by_id"]) == ("accepted", "admin", "alice")
     assert stored["GSI1PK"] == f"ORG#{world.org_id}#REQ#accepted"
@@ -176,13 +203,19 @@ def test_only_admins_of_this_organization_decide(api, world, items):
 
 
 def test_admin_refuses_with_a_reason(api, world, item):
-    reply = api.post(f"{_requests(world.org_id)}/{world.request['id']}/refuse", world.admin,
-                     {"reason": "Please use your work address."})
+    reply = api.post(
+        f"{_requests(world.org_id)}/{world.request['id']}/refuse",
+        world.admin,
+        {"reason": "Please use your work address."},
+    )
     assert reply.status == 200
     assert set(reply.body) == {"request"}
     request = reply.body["request"]
     assert (request["status"], request["reason"], request["role"]) == (
-        "refused", "Please use your work address.", None)
+        "refused",
+        "Please use your work address.",
+        None,
+    )
     stored = item(f"ORG#{world.org_id}", f"REQ#{world.request['id']}")
     assert (stored["status"], stored["reason"]) == ("refused", "Please use your work address.")
     assert item(f"ORG#{world.org_id}", "MEMBER#rita") is None
@@ -203,8 +236,11 @@ def test_a_decided_request_cannot_be_decided_or_withdrawn_again(api, world, flow
     flows.refuse(world.admin, world.org_id, world.request["id"])
     before = items()
     base = f"{_requests(world.org_id)}/{world.request['id']}"
-    for reply in (api.post(f"{base}/accept", world.admin, {}), api.post(f"{base}/refuse", world.admin, {}),
-                  api.delete(base, world.requester)):
+    for reply in (
+        api.post(f"{base}/accept", world.admin, {}),
+        api.post(f"{base}/refuse", world.admin, {}),
+        api.delete(base, world.requester),
+    ):
         assert (reply.status, reply.body["code"]) == (409, "request_not_pending")
     assert items() == before
 
@@ -217,8 +253,9 @@ def test_requester_withdraws_and_may_ask_again_after_a_pause(api, world, flows, 
     assert item(f"ORG#{world.org_id}", f"REQ#{world.request['id']}")["status"] == "withdrawn"
     assert item(f"ORG#{world.org_id}", "PENDING#rita") is None
     # Asking again at once is refused, so a loop cannot flood the admins' mailboxes
-    reply = api.post(f"/organizations/{world.org_id}/membership-requests", world.requester,
-                     {"comment": "Second try"})
+    reply = api.post(
+        f"/organizations/{world.org_id}/membership-requests", world.requester, {"comment": "Second try"}
+    )
     assert (reply.status, reply.body["code"]) == (429, "too_many_requests")
     clock.advance(301)
     again = flows.ask(world.requester, world.org_id, "Second try")
@@ -230,8 +267,10 @@ def test_refused_requester_may_ask_again_and_history_is_kept(api, world, flows, 
     clock.advance(301)
     again = flows.ask(world.requester, world.org_id, "Second try")
     mine = api.get("/me/membership-requests", world.requester).body["items"]
-    assert [(r["id"], r["status"]) for r in mine] == [(again["id"], "pending"),
-                                                      (world.request["id"], "refused")]
+    assert [(r["id"], r["status"]) for r in mine] == [
+        (again["id"], "pending"),
+        (world.request["id"], "refused"),
+    ]
 
 
 def test_only_the_requester_withdraws(api, world, items):

@@ -1,4 +1,5 @@
 """The stream function: who is emailed, in which language, and never twice."""
+
 from __future__ import annotations
 
 import html
@@ -87,8 +88,9 @@ def test_other_changes_send_nothing(api, world, stream, aws, action):
 def test_redelivered_records_send_nothing_new(api, world, flows, chalice_client, aws):
     from devstack.streams import StreamReader
 
-    streams = boto3.client("dynamodbstreams", region_name=REGION,
-                           endpoint_url=f"https://streams.dynamodb.{REGION}.amazonaws.com")
+    streams = boto3.client(
+        "dynamodbstreams", region_name=REGION, endpoint_url=f"https://streams.dynamodb.{REGION}.amazonaws.com"
+    )
     flows.accept(world.admin, world.org_id, world.request["id"])
     records = StreamReader(streams, aws.stream_arn).read()
     event = {"Records": records}
@@ -99,12 +101,18 @@ def test_redelivered_records_send_nothing_new(api, world, flows, chalice_client,
     # THEN each email went out once: Erin's request and acceptance, Rita's request and
     # acceptance, Oscar's request to the other organization
     recipients = sorted(message.destinations["ToAddresses"][0] for message in aws.emails())
-    assert recipients == ["alice@example.org", "alice@example.org", "erin@example.org",
-                          "rita@example.org", "zoe@example.org"]
+    assert recipients == [
+        "alice@example.org",
+        "alice@example.org",
+        "erin@example.org",
+        "rita@example.org",
+        "zoe@example.org",
+    ]
 
 
-def test_a_failed_send_is_reported_and_retried_from_that_record(api, world, stream, aws, container,
-                                                               monkeypatch):
+def test_a_failed_send_is_reported_and_retried_from_that_record(
+    api, world, stream, aws, container, monkeypatch
+):
     # GIVEN SES refuses the first attempt
     calls = {"n": 0}
     real_send = type(container.mailer).send
@@ -126,5 +134,6 @@ def test_a_failed_send_is_reported_and_retried_from_that_record(api, world, stre
     second = stream.deliver()
     assert all(response["batchItemFailures"] == [] for response in second)
     recipients = sorted(message.destinations["ToAddresses"][0] for message in aws.emails())
-    assert recipients == sorted(["alice@example.org", "alice@example.org", "zoe@example.org",
-                                 "erin@example.org"])
+    assert recipients == sorted(
+        ["alice@example.org", "alice@example.org", "zoe@example.org", "erin@example.org"]
+    )

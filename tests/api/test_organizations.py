@@ -1,4 +1,5 @@
 """Organizations and members over HTTP."""
+
 from __future__ import annotations
 
 
@@ -11,8 +12,12 @@ def test_creating_an_organization_makes_the_caller_its_admin(api, make_user, ite
     assert reply.status == 201
     org_id = reply.body["id"]
     assert reply.body == {
-        "id": org_id, "name": "Etalab", "description": "Open data",
-        "created_at": reply.body["created_at"], "members_count": 1, "my_role": "admin",
+        "id": org_id,
+        "name": "Etalab",
+        "description": "Open data",
+        "created_at": reply.body["created_at"],
+        "members_count": 1,
+        "my_role": "admin",
         "my_pending_request": None,
     }
     stored = item(f"ORG#{org_id}", "ORG")
@@ -27,9 +32,19 @@ def test_creating_an_organization_makes_the_caller_its_admin(api, make_user, ite
 
 def test_creating_an_organization_refuses_invalid_bodies_and_writes_nothing(api, make_user, items):
     alice = make_user("alice")
-    for body in ({}, {"name": ""}, {"name": "   "}, {"name": "x" * 121}, {"name": 42},
-                 {"name": "ok", "description": "d" * 2001}, {"name": "ok", "members_count": 9},
-                 {"name": "line\nbreak"}, {"name": "bell\x07"}, [], "text"):
+    for body in (
+        {},
+        {"name": ""},
+        {"name": "   "},
+        {"name": "x" * 121},
+        {"name": 42},
+        {"name": "ok", "description": "d" * 2001},
+        {"name": "ok", "members_count": 9},
+        {"name": "line\nbreak"},
+        {"name": "bell\x07"},
+        [],
+        "text",
+    ):
         reply = api.post("/organizations", alice, body)
         assert reply.status == 400, body
         assert reply.body["code"] == "invalid_request", body
@@ -77,8 +92,7 @@ def test_members_are_listed_page_by_page_to_any_user(api, world, flows, make_use
         cursor = reply.body["next_cursor"]
         if not cursor:
             break
-    assert sorted(member["user_id"] for member in seen) == [
-        "alice", "erin", "member0", "member1", "member2"]
+    assert sorted(member["user_id"] for member in seen) == ["alice", "erin", "member0", "member1", "member2"]
     alice = next(member for member in seen if member["user_id"] == "alice")
     assert set(alice) == {"user_id", "name", "role", "since"}
     assert (alice["name"], alice["role"]) == ("Alice Admin", "admin")
@@ -105,8 +119,12 @@ def test_admin_promotes_and_demotes_a_member(api, world, item):
     path = f"/organizations/{world.org_id}/members/erin"
     promoted = api.put(path, world.admin, {"role": "admin"})
     assert promoted.status == 200
-    assert promoted.body == {"user_id": "erin", "name": "Erin Editor", "role": "admin",
-                             "since": promoted.body["since"]}
+    assert promoted.body == {
+        "user_id": "erin",
+        "name": "Erin Editor",
+        "role": "admin",
+        "since": promoted.body["since"],
+    }
     assert item(f"ORG#{world.org_id}", "ORG")["admins_count"] == "2"
     assert item(f"ORG#{world.org_id}", "MEMBER#erin")["GSI1PK"] == f"ORG#{world.org_id}#ROLE#admin"
 

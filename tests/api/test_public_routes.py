@@ -1,4 +1,5 @@
 """Routes anyone may call, and what the API says when it is called wrongly."""
+
 from __future__ import annotations
 
 import json
@@ -25,8 +26,9 @@ def test_openapi_document_describes_every_route_of_the_app(chalice_client):
 
     served = json.loads(OPENAPI_PATH.read_text())["paths"]
     routes = {path: {method.lower() for method in methods} for path, methods in app.routes.items()}
-    documented = {path: {verb for verb in operations if verb != "parameters"}
-                  for path, operations in served.items()}
+    documented = {
+        path: {verb for verb in operations if verb != "parameters"} for path, operations in served.items()
+    }
     assert documented == routes
 
 

@@ -2,6 +2,7 @@
 calls each route and each kind of stream record makes, counted at the botocore level on every
 client. Counts, not times: a change that adds a round trip fails here, and the benchmark
 (`make bench`) says what it costs."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -30,11 +31,13 @@ def records(aws):
     """The stream's new records of membership requests, in Lambda's format."""
     from devstack.streams import StreamReader
 
-    streams = boto3.client("dynamodbstreams", region_name=REGION,
-                           endpoint_url=f"https://streams.dynamodb.{REGION}.amazonaws.com")
+    streams = boto3.client(
+        "dynamodbstreams", region_name=REGION, endpoint_url=f"https://streams.dynamodb.{REGION}.amazonaws.com"
+    )
     reader = StreamReader(streams, aws.stream_arn)
-    return lambda: [record for record in reader.read()
-                    if record["dynamodb"]["Keys"]["SK"]["S"].startswith("REQ#")]
+    return lambda: [
+        record for record in reader.read() if record["dynamodb"]["Keys"]["SK"]["S"].startswith("REQ#")
+    ]
 
 
 def _notify(chalice_client, records) -> None:
@@ -92,7 +95,8 @@ def test_refusing_and_withdrawing_read_once_and_commit_once(meter, api, world, f
 
 
 def test_a_new_request_costs_a_round_check_its_lookups_and_one_ledger_write_per_email(
-        meter, api, world, flows, make_user, chalice_client, records):
+    meter, api, world, flows, make_user, chalice_client, records
+):
     # GIVEN a second admin, and the setup's records already handled
     flows.member(world.admin, make_user("fanny"), world.org_id, "admin")
     _notify(chalice_client, records())

@@ -1,5 +1,6 @@
 """The real local stack (moto server, chalice local, stream pump) on free ports,
 started once for the e2e tests and stopped afterwards."""
+
 from __future__ import annotations
 
 import json
@@ -31,22 +32,44 @@ class RunningStack:
         return self.info["api_url"]
 
     def cognito(self):
-        return boto3.client("cognito-idp", region_name=self.info["region"],
-                            endpoint_url=self.info["aws_endpoint_url"],
-                            aws_access_key_id="e2e", aws_secret_access_key="e2e")
+        return boto3.client(
+            "cognito-idp",
+            region_name=self.info["region"],
+            endpoint_url=self.info["aws_endpoint_url"],
+            aws_access_key_id="e2e",
+            aws_secret_access_key="e2e",
+        )
 
 
 def start_stack(state_dir: Path, api_port: int, aws_port: int, *extra: str) -> subprocess.Popen:
     """The stack as `make run` starts it. Its output goes to a file, read at the end: a
     pipe nobody reads would fill up and stall the server mid-test."""
-    environment = {key: value for key, value in os.environ.items()
-                   if not key.startswith(("AWS_", "TABLE_", "JWT", "JWKS", "MAIL_", "FRONTEND"))}
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("AWS_", "TABLE_", "JWT", "JWKS", "MAIL_", "FRONTEND"))
+    }
     state_dir.mkdir(parents=True, exist_ok=True)
     log = (state_dir / "stack.log").open("w")
     process = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "devstack", "--state-dir", str(state_dir), "run",
-         "--api-port", str(api_port), "--aws-port", str(aws_port), *extra],
-        cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "devstack",
+            "--state-dir",
+            str(state_dir),
+            "run",
+            "--api-port",
+            str(api_port),
+            "--aws-port",
+            str(aws_port),
+            *extra,
+        ],
+        cwd=ROOT,
+        env=environment,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     log.close()
     return process

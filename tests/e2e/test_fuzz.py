@@ -1,5 +1,6 @@
 """schemathesis against the running local stack, from the project's own /openapi.json:
 no 5xx, no response outside the schema, no invalid input accepted, no valid input refused."""
+
 from __future__ import annotations
 
 import re

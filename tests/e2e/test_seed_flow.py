@@ -1,5 +1,6 @@
 """The seed flow over HTTP against the running local stack, with Cognito tokens,
 asserting the emails that arrived in the outbox."""
+
 from __future__ import annotations
 
 import json
@@ -18,8 +19,11 @@ from tests.e2e.conftest import start_stack, stop_stack
 
 def call(stack, method, path, token=None, body=None):
     request = urllib.request.Request(  # noqa: S310 (127.0.0.1)
-        stack.api_url + path, method=method, data=None if body is None else json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"})
+        stack.api_url + path,
+        method=method,
+        data=None if body is None else json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+    )
     if token:
         request.add_header("Authorization", f"Bearer {token}")
     try:
@@ -47,8 +51,9 @@ class _Pool:
 def emails_to(stack, address, count=1, timeout=15.0):
     deadline = time.monotonic() + timeout
     while True:
-        found = [message for _, message in read_outbox(stack.state_dir / "outbox")
-                 if message["To"] == address]
+        found = [
+            message for _, message in read_outbox(stack.state_dir / "outbox") if message["To"] == address
+        ]
         if len(found) >= count or time.monotonic() > deadline:
             return found
         time.sleep(0.2)
@@ -63,8 +68,13 @@ def test_the_seed_flow_emails_admins_and_requesters(stack):
     assert status == 201 and org["my_role"] == "admin"
 
     # WHEN Ada asks to join with a motivation
-    status, request = call(stack, "POST", f"/organizations/{org['id']}/membership-requests",
-                           accepted["token"], {"comment": "I map <b>parcels</b> & roads."})
+    status, request = call(
+        stack,
+        "POST",
+        f"/organizations/{org['id']}/membership-requests",
+        accepted["token"],
+        {"comment": "I map <b>parcels</b> & roads."},
+    )
     assert (status, request["status"]) == (201, "pending")
     # THEN the admin is emailed, in French, with the motivation (escaped in HTML)
     [to_admin] = emails_to(stack, admin["email"])
@@ -79,21 +89,34 @@ def test_the_seed_flow_emails_admins_and_requesters(stack):
     assert inbox["items"][0]["request"]["id"] == request["id"]
 
     # WHEN the admin accepts her
-    status, decision = call(stack, "POST",
-                            f"/organizations/{org['id']}/membership-requests/{request['id']}/accept",
-                            admin["token"], {"role": "editor"})
+    status, decision = call(
+        stack,
+        "POST",
+        f"/organizations/{org['id']}/membership-requests/{request['id']}/accept",
+        admin["token"],
+        {"role": "editor"},
+    )
     assert (status, decision["member"]["role"]) == (200, "editor")
     # THEN Ada is told, in English
     [to_ada] = emails_to(stack, accepted["email"])
     assert to_ada["Subject"] == "Your membership request was accepted"
 
     # WHEN Rémi asks and is refused with a reason
-    _, second = call(stack, "POST", f"/organizations/{org['id']}/membership-requests",
-                     refused["token"], {"comment": "Je veux aider."})
+    _, second = call(
+        stack,
+        "POST",
+        f"/organizations/{org['id']}/membership-requests",
+        refused["token"],
+        {"comment": "Je veux aider."},
+    )
     emails_to(stack, admin["email"], count=2)
-    status, _ = call(stack, "POST",
-                     f"/organizations/{org['id']}/membership-requests/{second['id']}/refuse",
-                     admin["token"], {"reason": "Merci de passer par votre mairie."})
+    status, _ = call(
+        stack,
+        "POST",
+        f"/organizations/{org['id']}/membership-requests/{second['id']}/refuse",
+        admin["token"],
+        {"reason": "Merci de passer par votre mairie."},
+    )
     assert status == 200
     # THEN he is told why, in French
     [to_remi] = emails_to(stack, refused["email"])
@@ -101,10 +124,10 @@ def test_the_seed_flow_emails_admins_and_requesters(stack):
     assert "Merci de passer par votre mairie." in text_of(to_remi)
     # AND nobody received anything twice
     ours = {admin["email"], accepted["email"], refused["email"]}
-    recipients = [message["To"] for _, message in read_outbox(stack.state_dir / "outbox")
-                  if message["To"] in ours]
-    assert sorted(recipients) == sorted([admin["email"], admin["email"], accepted["email"],
-                                         refused["email"]])
+    recipients = [
+        message["To"] for _, message in read_outbox(stack.state_dir / "outbox") if message["To"] in ours
+    ]
+    assert sorted(recipients) == sorted([admin["email"], admin["email"], accepted["email"], refused["email"]])
 
 
 def test_calls_without_a_valid_token_are_refused(stack):
@@ -115,20 +138,28 @@ def test_calls_without_a_valid_token_are_refused(stack):
 
 def test_tokens_from_another_pool_client_are_refused(stack):
     cognito = stack.cognito()
-    other = cognito.create_user_pool_client(UserPoolId=stack.info["user_pool_id"], ClientName="other",
-                                            ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH"],
-                                            ReadAttributes=["email", "name", "locale"])
+    other = cognito.create_user_pool_client(
+        UserPoolId=stack.info["user_pool_id"],
+        ClientName="other",
+        ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH"],
+        ReadAttributes=["email", "name", "locale"],
+    )
     member = user(stack, "Someone Else", "en")
-    token = sign_in(cognito, stack.info | {"user_pool_client_id": other["UserPoolClient"]["ClientId"]},
-                    member["email"], _password_of(stack, member))
+    token = sign_in(
+        cognito,
+        stack.info | {"user_pool_client_id": other["UserPoolClient"]["ClientId"]},
+        member["email"],
+        _password_of(stack, member),
+    )
     assert call(stack, "GET", "/me/notifications", token)[0] == 403
 
 
 def _password_of(stack, member):
     cognito = stack.cognito()
     password = "Another-password-1a"
-    cognito.admin_set_user_password(UserPoolId=stack.info["user_pool_id"], Username=member["email"],
-                                    Password=password, Permanent=True)
+    cognito.admin_set_user_password(
+        UserPoolId=stack.info["user_pool_id"], Username=member["email"], Password=password, Permanent=True
+    )
     return password
 
 
@@ -158,8 +189,14 @@ def test_make_run_prints_the_demo_and_curl_lines(tmp_path):
             time.sleep(0.2)
         info = json.loads((tmp_path / "stack.json").read_text())
         assert set(info["demo"]["users"]) == {"alice", "eric", "nora"}
-        assert {"api_url", "aws_endpoint_url", "region", "table_name", "user_pool_id",
-                "user_pool_client_id"} <= set(info)
+        assert {
+            "api_url",
+            "aws_endpoint_url",
+            "region",
+            "table_name",
+            "user_pool_id",
+            "user_pool_client_id",
+        } <= set(info)
         outbox = read_outbox(tmp_path / "outbox")
         assert sorted(message["To"] for _, message in outbox) == ["alice@example.org", "eric@example.org"]
     finally:

@@ -1,4 +1,5 @@
 """Reading parsed templates in tests: names built with Fn::Sub, and cross-stack imports."""
+
 from __future__ import annotations
 
 import re
@@ -25,7 +26,10 @@ def imported_name(node: Any, stage: str) -> str:
 def exported(stateful: dict[str, Any], import_node: Any, stage: str) -> Any:
     """The value the stateful stack exports under the name ``import_node`` imports."""
     name = imported_name(import_node, stage)
-    exports = {sub(output["Export"]["Name"], Stage=stage): output["Value"]
-               for output in stateful["Outputs"].values() if "Export" in output}
+    exports = {
+        sub(output["Export"]["Name"], Stage=stage): output["Value"]
+        for output in stateful["Outputs"].values()
+        if "Export" in output
+    }
     assert name in exports, f"{name} is imported but the stateful stack does not export it"
     return exports[name]

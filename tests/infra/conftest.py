@@ -1,6 +1,7 @@
 """Fixtures of the infrastructure checks: the application packaged once per test
 session (per stage, from one copy of the project, so Chalice downloads the Lambda
 wheels once), and the packaged templates parsed."""
+
 from __future__ import annotations
 
 from collections.abc import Callable

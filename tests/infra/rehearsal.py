@@ -1,5 +1,6 @@
 """Support for the deployment rehearsal: the offline SAM translation, the moto server,
 and the reduction of a template to the resource types moto's CloudFormation creates."""
+
 from __future__ import annotations
 
 import copy
@@ -48,8 +49,11 @@ def rehearsable(template: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str
     (logical id -> type). What referred to a left-out resource gets a visible stand-in
     value (``<LogicalId>-stand-in``), so outputs and imports still resolve."""
     result = copy.deepcopy(template)
-    left_out = {name: resource["Type"] for name, resource in result["Resources"].items()
-                if not _moto_creates(resource["Type"])}
+    left_out = {
+        name: resource["Type"]
+        for name, resource in result["Resources"].items()
+        if not _moto_creates(resource["Type"])
+    }
     for name in left_out:
         del result["Resources"][name]
 
@@ -57,8 +61,11 @@ def rehearsable(template: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str
         return f"{name}-{attribute}-stand-in" if attribute else f"{name}-stand-in"
 
     def in_text(text: str) -> str:
-        return re.sub(r"\$\{([A-Za-z0-9]+)(?:\.([A-Za-z0-9]+))?\}",
-                      lambda m: stand_in(m[1], m[2]) if m[1] in left_out else m[0], text)
+        return re.sub(
+            r"\$\{([A-Za-z0-9]+)(?:\.([A-Za-z0-9]+))?\}",
+            lambda m: stand_in(m[1], m[2]) if m[1] in left_out else m[0],
+            text,
+        )
 
     def walk(node: Any) -> Any:
         if isinstance(node, list):
@@ -126,7 +133,9 @@ def moto_server(timeout_seconds: float = 30.0) -> Iterator[str]:
     url = f"http://127.0.0.1:{port}"
     process = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + timeout_seconds
         while True:

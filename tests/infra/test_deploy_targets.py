@@ -1,5 +1,6 @@
 """``make deploy`` (infra/deploy.mk): what it runs, in which order, and that it runs
 nothing against AWS unless told CONFIRM=yes."""
+
 from __future__ import annotations
 
 import os
@@ -28,8 +29,15 @@ def _make(*arguments: str) -> subprocess.CompletedProcess:
     # A clean make: not the flags of a `make test` this may be running under.
     env = {k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL"}}
     command = ["make", "--no-print-directory", *arguments]
-    return subprocess.run(command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True,  # noqa: S603
-                          timeout=60, check=False)
+    return subprocess.run(  # noqa: S603
+        command,
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 def test_deploy_without_confirmation_shows_the_plan_and_runs_nothing(fake_aws):
@@ -73,11 +81,13 @@ def test_confirmed_deploy_packages_checks_then_deploys_stateful_before_applicati
     def step(fragment: str) -> int:
         return next(i for i, line in enumerate(lines) if fragment in line)
 
-    order = [step("-m infra.package dev build/dev"),
-             step("cfn-lint infra/template.yaml build/dev/sam.yaml"),
-             step("cloudformation deploy --stack-name adhesion-dev-data"),
-             step("--enable-termination-protection --stack-name adhesion-dev-data"),
-             step("cloudformation package --template-file build/dev/sam.yaml --s3-bucket artifacts"),
-             step("cloudformation deploy --stack-name adhesion-dev --template-file build/dev/packaged.yaml")]
+    order = [
+        step("-m infra.package dev build/dev"),
+        step("cfn-lint infra/template.yaml build/dev/sam.yaml"),
+        step("cloudformation deploy --stack-name adhesion-dev-data"),
+        step("--enable-termination-protection --stack-name adhesion-dev-data"),
+        step("cloudformation package --template-file build/dev/sam.yaml --s3-bucket artifacts"),
+        step("cloudformation deploy --stack-name adhesion-dev --template-file build/dev/packaged.yaml"),
+    ]
     assert order == sorted(order)
     assert "--parameter-overrides Stage=dev" in lines[order[-1]]

@@ -4,6 +4,7 @@ each stage (SAM, as deployed) and its plain CloudFormation translation.
 infra/app-merge.yaml is not linted on its own: it is a fragment that names Chalice's
 resources, and only makes a template once merged; the packaged templates are it.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,8 +21,10 @@ LINT_CONFIG = ManualArgs(regions=[REGION, "us-east-1"])
 
 
 def _findings(template: Path) -> list[str]:
-    return [f"{match.rule.id} {match.message} ({match.filename}:{match.linenumber})"
-            for match in lint_file(template, LINT_CONFIG)]
+    return [
+        f"{match.rule.id} {match.message} ({match.filename}:{match.linenumber})"
+        for match in lint_file(template, LINT_CONFIG)
+    ]
 
 
 def test_stateful_template_passes_cfn_lint():
@@ -47,7 +50,9 @@ def test_cfn_lint_reports_a_broken_template(tmp_path):
         "  Queue:\n"
         "    Type: AWS::SQS::Queue\n"
         "    Properties:\n"
-        "      MessageRetentionPeriod: 99999999\n", encoding="utf-8")
+        "      MessageRetentionPeriod: 99999999\n",
+        encoding="utf-8",
+    )
 
     findings = _findings(broken)
 

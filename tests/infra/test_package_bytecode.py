@@ -1,5 +1,6 @@
 """The deployment package carries compiled bytecode that Lambda's read-only folder can use
 as it is (bench/RESULTS.md, cold starts, says what it saves)."""
+
 from __future__ import annotations
 
 import importlib.util

@@ -1,5 +1,6 @@
 """The packaged application (``make package``) of each stage: its stream event source,
 its IAM policies, its environment, its API settings and its alarms."""
+
 from __future__ import annotations
 
 import json
@@ -17,18 +18,26 @@ FUNCTIONS = {"api_handler": "APIHandler", "jwt_authorizer": "JwtAuthorizer", "no
 
 
 def _functions(sam: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {name: resource for name, resource in sam["Resources"].items()
-            if resource["Type"] == "AWS::Serverless::Function"}
+    return {
+        name: resource
+        for name, resource in sam["Resources"].items()
+        if resource["Type"] == "AWS::Serverless::Function"
+    }
 
 
 def _stream_source(sam: dict[str, Any]) -> dict[str, Any]:
-    sources = [(name, event) for name, function in _functions(sam).items()
-               for event in function["Properties"].get("Events", {}).values() if event["Type"] == "DynamoDB"]
+    sources = [
+        (name, event)
+        for name, function in _functions(sam).items()
+        for event in function["Properties"].get("Events", {}).values()
+        if event["Type"] == "DynamoDB"
+    ]
     assert [name for name, _ in sources] == ["Notify"], "exactly one stream source, on notify"
     return sources[0][1]["Properties"]
 
 
 # -- The stream event source ---------------------------------------------------------------
+
 
 def test_stream_source_reads_the_stateful_tables_stream(sam, stateful, stage):
     source = _stream_source(sam)
@@ -86,8 +95,11 @@ def _matches(pattern: dict[str, Any], event: dict[str, Any]) -> bool:
 
 def _record(event_name: str, pk: str, sk: str) -> dict[str, Any]:
     keys = {"PK": {"S": pk}, "SK": {"S": sk}}
-    return {"eventName": event_name, "eventSource": "aws:dynamodb",
-            "dynamodb": {"Keys": keys, "NewImage": keys, "StreamViewType": "NEW_AND_OLD_IMAGES"}}
+    return {
+        "eventName": event_name,
+        "eventSource": "aws:dynamodb",
+        "dynamodb": {"Keys": keys, "NewImage": keys, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    }
 
 
 # An item of each model of chalicelib/models.py, by its keys (see the models' docstrings).
@@ -115,14 +127,18 @@ def test_stream_filter_lets_only_membership_requests_through(sam, event_name):
     patterns = [json.loads(f["Pattern"]) for f in _stream_source(sam)["FilterCriteria"]["Filters"]]
 
     # WHEN a change to each kind of item reaches them
-    delivered = {kind for kind, (pk, sk) in ITEM_KEYS.items()
-                 if any(_matches(p, _record(event_name, pk, sk)) for p in patterns)}
+    delivered = {
+        kind
+        for kind, (pk, sk) in ITEM_KEYS.items()
+        if any(_matches(p, _record(event_name, pk, sk)) for p in patterns)
+    }
 
     # THEN only membership requests reach the function
     assert delivered == {"MembershipRequestModel"}
 
 
 # -- IAM: each function's policy is its allow-list ------------------------------------------
+
 
 def _grants(document: dict[str, Any]) -> set[tuple[str, str, str]]:
     """(action, resource, condition) triples; only plain Allow statements are accepted."""
@@ -131,15 +147,18 @@ def _grants(document: dict[str, Any]) -> set[tuple[str, str, str]]:
     for statement in document["Statement"]:
         assert statement["Effect"] == "Allow"
         assert not {"NotAction", "NotResource", "Principal", "NotPrincipal"} & set(statement), statement
-        actions, resources = (value if isinstance(value, list) else [value]
-                              for value in (statement["Action"], statement["Resource"]))
+        actions, resources = (
+            value if isinstance(value, list) else [value]
+            for value in (statement["Action"], statement["Resource"])
+        )
         condition = json.dumps(statement.get("Condition", {}), sort_keys=True)
         grants |= {(action, resource, condition) for action in actions for resource in resources}
     return grants
 
 
-def _allow(actions: list[str], resources: list[str],
-           condition: dict | None = None) -> set[tuple[str, str, str]]:
+def _allow(
+    actions: list[str], resources: list[str], condition: dict | None = None
+) -> set[tuple[str, str, str]]:
     text = json.dumps(condition or {}, sort_keys=True)
     return {(action, resource, text) for action in actions for resource in resources}
 
@@ -153,8 +172,10 @@ def _allow_lists(sam: dict[str, Any], stage: str) -> dict[str, set[tuple[str, st
 
     def own_logs(function: str) -> set[tuple[str, str, str]]:
         name = sub(functions[FUNCTIONS[function]]["Properties"]["FunctionName"], Stage=stage)
-        return _allow(["logs:CreateLogStream", "logs:PutLogEvents"],
-                      [f"arn:aws:logs:*:*:log-group:/aws/lambda/{name}:*"])
+        return _allow(
+            ["logs:CreateLogStream", "logs:PutLogEvents"],
+            [f"arn:aws:logs:*:*:log-group:/aws/lambda/{name}:*"],
+        )
 
     read = ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:Query"]
     write = ["dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
@@ -172,16 +193,20 @@ def _allow_lists(sam: dict[str, Any], stage: str) -> dict[str, set[tuple[str, st
         | _allow(read, [table])
         | _allow(["dynamodb:Query"], [f"{table}/index/*"])
         # (one PutItem of a round's record per email: nothing to update or delete)
-        | _allow(["dynamodb:PutItem"], [table],
-                 {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["EMAIL#*"]}})
-        | _allow(["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"],
-                 [f"{table}/stream/*"])
+        | _allow(
+            ["dynamodb:PutItem"], [table], {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["EMAIL#*"]}}
+        )
+        | _allow(
+            ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"],
+            [f"{table}/stream/*"],
+        )
         # ListStreams supports no resource-level permission; Lambda's stream polling lists it.
         | _allow(["dynamodb:ListStreams"], ["*"])
-        | _allow(["ses:SendEmail"],
-                 [f"arn:aws:ses:*:*:identity/{domain}",
-                  f"arn:aws:ses:*:*:configuration-set/adhesion-{stage}"],
-                 {"StringEquals": {"ses:FromAddress": environment(stage)["MAIL_SENDER"]}})
+        | _allow(
+            ["ses:SendEmail"],
+            [f"arn:aws:ses:*:*:identity/{domain}", f"arn:aws:ses:*:*:configuration-set/adhesion-{stage}"],
+            {"StringEquals": {"ses:FromAddress": environment(stage)["MAIL_SENDER"]}},
+        )
         | _allow(["sqs:SendMessage"], [f"arn:aws:sqs:*:*:adhesion-{stage}-notify-failures"]),
     }
 
@@ -208,8 +233,13 @@ def test_each_function_has_a_role_of_its_own_from_its_policy_file(sam, stage, fu
     assert policy["PolicyDocument"] == json.loads(policy_file(stage, function).read_text(encoding="utf-8"))
     assert "ManagedPolicyArns" not in role and "PermissionsBoundary" not in role
     assert role["AssumeRolePolicyDocument"]["Statement"] == [
-        {"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
-         "Sid": ""}]
+        {
+            "Action": "sts:AssumeRole",
+            "Effect": "Allow",
+            "Principal": {"Service": "lambda.amazonaws.com"},
+            "Sid": "",
+        }
+    ]
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)
@@ -230,7 +260,8 @@ def test_policies_name_the_stateful_stacks_resources(stateful, stage):
     assert sub(resources["Table"]["Properties"]["TableName"], Stage=stage) == f"adhesion-{stage}"
     assert sub(resources["MailConfigurationSet"]["Properties"]["Name"], Stage=stage) == f"adhesion-{stage}"
     assert sub(resources["NotifyFailureQueue"]["Properties"]["QueueName"], Stage=stage) == (
-        f"adhesion-{stage}-notify-failures")
+        f"adhesion-{stage}-notify-failures"
+    )
     # ... and the SES identity is the stage's sending domain, passed in by make deploy.
     assert resources["MailIdentity"]["Properties"]["EmailIdentity"] == {"Ref": "MailDomain"}
 
@@ -247,6 +278,7 @@ def test_log_groups_are_the_functions_own(sam, stage):
 
 # -- Environment -----------------------------------------------------------------------------
 
+
 def test_every_variable_is_one_the_application_reads(sam, stage):
     literal = set(environment(stage))
     imported = set(sam["Globals"]["Function"]["Environment"]["Variables"])
@@ -255,8 +287,14 @@ def test_every_variable_is_one_the_application_reads(sam, stage):
     assert imported <= app_setting_names()
     # A function's own variable would silently win over the imported one.
     assert literal.isdisjoint(imported)
-    assert {"TABLE_NAME", "MAIL_SENDER", "MAIL_CONFIGURATION_SET", "JWT_ISSUER", "JWT_AUDIENCES",
-            "FRONTEND_BASE_URL"} <= literal | imported
+    assert {
+        "TABLE_NAME",
+        "MAIL_SENDER",
+        "MAIL_CONFIGURATION_SET",
+        "JWT_ISSUER",
+        "JWT_AUDIENCES",
+        "FRONTEND_BASE_URL",
+    } <= literal | imported
     # Lambda sets the region itself; an endpoint is only for the local emulator.
     assert not {"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL"} & (literal | imported)
 
@@ -275,7 +313,8 @@ def test_imported_settings_come_from_the_stateful_stacks_outputs(sam, stateful, 
     assert issuer["Fn::If"][0] == "UseCognito"
     assert issuer["Fn::If"][1] == {"Fn::Sub": "https://cognito-idp.${AWS::Region}.amazonaws.com/${UserPool}"}
     assert exported(stateful, variables["JWT_AUDIENCES"], stage) == {
-        "Fn::If": ["UseCognito", {"Ref": "UserPoolClient"}, {"Ref": "ExternalAudiences"}]}
+        "Fn::If": ["UseCognito", {"Ref": "UserPoolClient"}, {"Ref": "ExternalAudiences"}]
+    }
 
 
 def test_configuration_is_free_of_secrets():
@@ -286,14 +325,24 @@ def test_configuration_is_free_of_secrets():
 
 # -- The API ---------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def error_schema() -> dict[str, Any]:
     document = json.loads((PROJECT_DIR / "chalicelib" / "openapi.json").read_text(encoding="utf-8"))
     return document["components"]["schemas"]["Error"]
 
 
-@pytest.mark.parametrize("response", ["UNAUTHORIZED", "ACCESS_DENIED", "DEFAULT_4XX", "DEFAULT_5XX",
-                                      "THROTTLED", "MISSING_AUTHENTICATION_TOKEN"])
+@pytest.mark.parametrize(
+    "response",
+    [
+        "UNAUTHORIZED",
+        "ACCESS_DENIED",
+        "DEFAULT_4XX",
+        "DEFAULT_5XX",
+        "THROTTLED",
+        "MISSING_AUTHENTICATION_TOKEN",
+    ],
+)
 def test_api_gateways_own_errors_have_the_apis_error_shape(sam, error_schema, response):
     # GIVEN the body API Gateway renders for that error
     template = sam["Resources"]["RestAPI"]["Properties"]["GatewayResponses"][response]
@@ -334,6 +383,7 @@ def test_api_logs_its_access(sam):
 
 # -- Alarms ----------------------------------------------------------------------------------
 
+
 def _alarms(template: dict[str, Any]) -> list[dict[str, Any]]:
     return [r["Properties"] for r in template["Resources"].values() if r["Type"] == "AWS::CloudWatch::Alarm"]
 
@@ -362,10 +412,13 @@ def test_the_notifiers_fault_metrics_raise_an_alarm(sam):
     from chalicelib.config import get_settings
 
     faults = {"EmailsFailedPermanently", "EmailsUnrecorded", "EmailsDuplicated"}
-    alarmed = {alarm["MetricName"] for alarm in _alarms(sam)
-               if alarm.get("Namespace") == get_settings().metrics_namespace
-               and alarm.get("Dimensions") == [{"Name": "service", "Value": "notify"}]
-               and alarm["Threshold"] == 1}
+    alarmed = {
+        alarm["MetricName"]
+        for alarm in _alarms(sam)
+        if alarm.get("Namespace") == get_settings().metrics_namespace
+        and alarm.get("Dimensions") == [{"Name": "service", "Value": "notify"}]
+        and alarm["Threshold"] == 1
+    }
     # THEN each raises an alarm at its first occurrence
     assert alarmed == faults
 

@@ -9,6 +9,7 @@ checked as declarations in test_stateful_template.py and test_packaged_app.py. I
 also ignores some table settings (time to live, point-in-time recovery, encryption),
 which are checked from the template in test_table_matches_models.py.
 """
+
 from __future__ import annotations
 
 import ast
@@ -48,18 +49,22 @@ class Rehearsal:
 
 def _create_stack(cloudformation, name: str, template: dict[str, Any], **parameters: str) -> None:
     cloudformation.create_stack(
-        StackName=name, TemplateBody=json.dumps(template),
+        StackName=name,
+        TemplateBody=json.dumps(template),
         Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
-        Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"])
+        Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"],
+    )
     cloudformation.get_waiter("stack_create_complete").wait(
-        StackName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+        StackName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30}
+    )
 
 
 @pytest.fixture(scope="module")
 def rehearsal(packaged) -> Rehearsal:
     sam_template = packaged(STAGE)
-    session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
-                                    region_name=REGION)
+    session = boto3.session.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
+    )
     with moto_server() as url:
         cloudformation = session.client("cloudformation", endpoint_url=url)
 
@@ -73,8 +78,9 @@ def rehearsal(packaged) -> Rehearsal:
         s3.upload_file(str(sam_template.parent / "deployment.zip"), BUCKET, f"{STAGE}/deployment.zip")
 
         # WHEN the packaged application is translated and created as the second stack
-        translated = translate(sam_template, stage=STAGE, region=REGION,
-                               code_uri=f"s3://{BUCKET}/{STAGE}/deployment.zip")
+        translated = translate(
+            sam_template, stage=STAGE, region=REGION, code_uri=f"s3://{BUCKET}/{STAGE}/deployment.zip"
+        )
         app, app_left_out = rehearsable(translated)
         _create_stack(cloudformation, APP_STACK, app, Stage=STAGE)
 
@@ -83,14 +89,17 @@ def rehearsal(packaged) -> Rehearsal:
 
 # -- The stacks --------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("stack", [DATA_STACK, APP_STACK])
 def test_stack_completes_with_every_resource_created(rehearsal, stack):
     cloudformation = rehearsal.client("cloudformation")
 
     [description] = cloudformation.describe_stacks(StackName=stack)["Stacks"]
     assert description["StackStatus"] == "CREATE_COMPLETE"
-    statuses = {r["LogicalResourceId"]: r["ResourceStatus"]
-                for r in cloudformation.list_stack_resources(StackName=stack)["StackResourceSummaries"]}
+    statuses = {
+        r["LogicalResourceId"]: r["ResourceStatus"]
+        for r in cloudformation.list_stack_resources(StackName=stack)["StackResourceSummaries"]
+    }
     assert statuses and set(statuses.values()) == {"CREATE_COMPLETE"}
 
 
@@ -98,12 +107,25 @@ def test_only_resource_types_moto_lacks_are_left_out(rehearsal):
     for stack, left_out in rehearsal.left_out.items():
         assert set(left_out.values()) <= set(NOT_REHEARSED), stack
     created = {**rehearsal.physical_ids(DATA_STACK), **rehearsal.physical_ids(APP_STACK)}
-    assert {"Table", "NotifyFailureQueue", "NotificationsKey", "MailFeedbackTopic", "AlarmTopic",
-            "APIHandler", "JwtAuthorizer", "Notify", "ApiHandlerRole", "JwtAuthorizerRole", "NotifyRole",
-            "NotifyNotifyDynamodbEventSource", "RestAPI"} <= set(created)
+    assert {
+        "Table",
+        "NotifyFailureQueue",
+        "NotificationsKey",
+        "MailFeedbackTopic",
+        "AlarmTopic",
+        "APIHandler",
+        "JwtAuthorizer",
+        "Notify",
+        "ApiHandlerRole",
+        "JwtAuthorizerRole",
+        "NotifyRole",
+        "NotifyNotifyDynamodbEventSource",
+        "RestAPI",
+    } <= set(created)
 
 
 # -- The table, the queue and the stream mapping, as declared ------------------------------------
+
 
 def test_table_exists_as_declared(rehearsal):
     declared = load_template()["Resources"]["Table"]["Properties"]
@@ -112,10 +134,12 @@ def test_table_exists_as_declared(rehearsal):
 
     assert table["KeySchema"] == declared["KeySchema"]
     assert sorted(table["AttributeDefinitions"], key=lambda a: a["AttributeName"]) == sorted(
-        declared["AttributeDefinitions"], key=lambda a: a["AttributeName"])
+        declared["AttributeDefinitions"], key=lambda a: a["AttributeName"]
+    )
     indexes = {i["IndexName"]: (i["KeySchema"], i["Projection"]) for i in table["GlobalSecondaryIndexes"]}
-    assert indexes == {i["IndexName"]: (i["KeySchema"], i["Projection"])
-                       for i in declared["GlobalSecondaryIndexes"]}
+    assert indexes == {
+        i["IndexName"]: (i["KeySchema"], i["Projection"]) for i in declared["GlobalSecondaryIndexes"]
+    }
     assert table["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
     assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
     assert table["DeletionProtectionEnabled"] is True
@@ -132,14 +156,16 @@ def test_failure_queue_exists_as_declared(rehearsal):
 
 
 def test_stream_function_reads_the_tables_stream_with_the_declared_settings(rehearsal):
-    stream_arn = rehearsal.client("dynamodb").describe_table(
-        TableName=f"adhesion-{STAGE}")["Table"]["LatestStreamArn"]
+    stream_arn = rehearsal.client("dynamodb").describe_table(TableName=f"adhesion-{STAGE}")["Table"][
+        "LatestStreamArn"
+    ]
     queue_arn = rehearsal.client("sqs").get_queue_attributes(
-        QueueUrl=rehearsal.physical_ids(DATA_STACK)["NotifyFailureQueue"],
-        AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        QueueUrl=rehearsal.physical_ids(DATA_STACK)["NotifyFailureQueue"], AttributeNames=["QueueArn"]
+    )["Attributes"]["QueueArn"]
 
     [mapping] = rehearsal.client("lambda").list_event_source_mappings(
-        FunctionName=f"adhesion-{STAGE}-notify")["EventSourceMappings"]
+        FunctionName=f"adhesion-{STAGE}-notify"
+    )["EventSourceMappings"]
 
     assert mapping["EventSourceArn"] == stream_arn
     assert mapping["DestinationConfig"] == {"OnFailure": {"Destination": queue_arn}}
@@ -157,9 +183,11 @@ def test_stream_function_reads_the_tables_stream_with_the_declared_settings(rehe
 # -- The functions ----------------------------------------------------------------------------
 
 # Chalice's function name -> (suffix of the Lambda function's name, the role's logical id).
-FUNCTIONS = {"api_handler": ("", "ApiHandlerRole"),
-             "jwt_authorizer": ("-jwt_authorizer", "JwtAuthorizerRole"),
-             "notify": ("-notify", "NotifyRole")}
+FUNCTIONS = {
+    "api_handler": ("", "ApiHandlerRole"),
+    "jwt_authorizer": ("-jwt_authorizer", "JwtAuthorizerRole"),
+    "notify": ("-notify", "NotifyRole"),
+}
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)
@@ -168,7 +196,8 @@ def test_functions_are_wired_to_the_stateful_stack(rehearsal, function):
     exports = {e["Name"]: e["Value"] for e in rehearsal.client("cloudformation").list_exports()["Exports"]}
 
     configuration = rehearsal.client("lambda").get_function_configuration(
-        FunctionName=f"adhesion-{STAGE}{suffix}")
+        FunctionName=f"adhesion-{STAGE}{suffix}"
+    )
 
     variables = configuration["Environment"]["Variables"]
     assert variables["TABLE_NAME"] == f"adhesion-{STAGE}"
@@ -188,7 +217,8 @@ def test_each_function_runs_with_its_own_policy(rehearsal, function):
     role_name = rehearsal.physical_ids(APP_STACK)[role_id]
 
     configuration = rehearsal.client("lambda").get_function_configuration(
-        FunctionName=f"adhesion-{STAGE}{suffix}")
+        FunctionName=f"adhesion-{STAGE}{suffix}"
+    )
     [policy_name] = iam.list_role_policies(RoleName=role_name)["PolicyNames"]
     document = iam.get_role_policy(RoleName=role_name, PolicyName=policy_name)["PolicyDocument"]
     if isinstance(document, str):
@@ -201,6 +231,7 @@ def test_each_function_runs_with_its_own_policy(rehearsal, function):
 
 
 # -- What moto cannot create, checked in the translation ------------------------------------------
+
 
 def test_translation_keeps_the_apis_error_shapes_throttling_and_logs(rehearsal):
     resources = rehearsal.translated["Resources"]

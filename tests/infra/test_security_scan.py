@@ -5,6 +5,7 @@ the only accepted exceptions are skips written in the template (``Metadata: chec
 skip:`` with a comment saying why). See infra/checkov.py for why it has its own
 virtualenv.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -17,13 +18,7 @@ from infra import checkov
 from infra.stages import STAGES
 from infra.template import TEMPLATE_PATH
 
-CONTROL = (
-    "Resources:\n"
-    "  Queue:\n"
-    "    Type: AWS::SQS::Queue\n"
-    "    Properties:\n"
-    "      QueueName: unencrypted\n"
-)
+CONTROL = "Resources:\n  Queue:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: unencrypted\n"
 
 
 @pytest.fixture(scope="module")
@@ -31,8 +26,11 @@ def scanned(packaged, tmp_path_factory) -> dict[str, Any]:
     """One checkov run over every template, and a control template with a known finding."""
     control = tmp_path_factory.mktemp("scan") / "control.yaml"
     control.write_text(CONTROL, encoding="utf-8")
-    templates = {"stateful": TEMPLATE_PATH, **{stage: packaged(stage) for stage in STAGES},
-                 "control": control}
+    templates = {
+        "stateful": TEMPLATE_PATH,
+        **{stage: packaged(stage) for stage in STAGES},
+        "control": control,
+    }
     report = checkov.scan(list(templates.values()))
     results: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
     by_path = {str(path.resolve()): name for name, path in templates.items()}

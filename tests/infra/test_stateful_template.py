@@ -1,5 +1,6 @@
 """The stateful stack's declarations that the rehearsal cannot create on moto (SES,
 Cognito, alarms, resource policies): read from infra/template.yaml."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -51,7 +52,8 @@ def test_topics_key_lets_only_the_publishers_encrypt(resources):
     assert set(publishers["Action"]) == {"kms:GenerateDataKey*", "kms:Decrypt"}
     # Only the account administers the key: no one else is named.
     assert statements["AccountAdministers"]["Principal"] == {
-        "AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}}
+        "AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}
+    }
     assert set(statements) == {"AccountAdministers", "PublishersEncrypt"}
 
 
@@ -62,11 +64,13 @@ def test_only_the_stages_alarms_and_configuration_set_publish_to_the_topics(reso
     [alarm_statement] = alarms
     assert alarm_statement["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
     assert alarm_statement["Condition"]["ArnLike"]["aws:SourceArn"]["Fn::Sub"].endswith(
-        ":alarm:adhesion-${Stage}-*")
+        ":alarm:adhesion-${Stage}-*"
+    )
     [feedback_statement] = feedback
     assert feedback_statement["Principal"] == {"Service": "ses.amazonaws.com"}
     assert feedback_statement["Condition"]["ArnLike"]["AWS:SourceArn"]["Fn::Sub"].endswith(
-        ":configuration-set/${MailConfigurationSet}")
+        ":configuration-set/${MailConfigurationSet}"
+    )
 
 
 def test_user_pool_is_optional_and_on_by_default(stateful, resources):
@@ -88,10 +92,13 @@ def test_user_pool_holds_what_the_authorizer_reads(resources):
 def test_issuer_and_audience_are_what_the_authorizer_verifies(stateful):
     outputs = stateful["Outputs"]
 
-    assert outputs["JwtIssuer"]["Value"] == {"Fn::If": [
-        "UseCognito",
-        {"Fn::Sub": "https://cognito-idp.${AWS::Region}.amazonaws.com/${UserPool}"},
-        {"Ref": "ExternalIssuer"}]}
+    assert outputs["JwtIssuer"]["Value"] == {
+        "Fn::If": [
+            "UseCognito",
+            {"Fn::Sub": "https://cognito-idp.${AWS::Region}.amazonaws.com/${UserPool}"},
+            {"Ref": "ExternalIssuer"},
+        ]
+    }
     assert outputs["JwtAudiences"]["Value"]["Fn::If"][1] == {"Ref": "UserPoolClient"}
     # Without Cognito, an external issuer must be named: CloudFormation refuses the stack otherwise.
     rule = stateful["Rules"]["ExternalProviderIsComplete"]
@@ -107,13 +114,20 @@ def test_failure_queue_is_encrypted_and_keeps_messages_fourteen_days(resources):
 
 
 def test_stateful_alarms_watch_the_queue_and_the_senders_reputation(resources):
-    alarms = {r["Properties"]["MetricName"]: r["Properties"] for r in resources.values()
-              if r["Type"] == "AWS::CloudWatch::Alarm"}
+    alarms = {
+        r["Properties"]["MetricName"]: r["Properties"]
+        for r in resources.values()
+        if r["Type"] == "AWS::CloudWatch::Alarm"
+    }
 
-    assert set(alarms) == {"ApproximateNumberOfMessagesVisible", "Reputation.BounceRate",
-                           "Reputation.ComplaintRate"}
+    assert set(alarms) == {
+        "ApproximateNumberOfMessagesVisible",
+        "Reputation.BounceRate",
+        "Reputation.ComplaintRate",
+    }
     assert alarms["ApproximateNumberOfMessagesVisible"]["Dimensions"] == [
-        {"Name": "QueueName", "Value": {"Fn::GetAtt": ["NotifyFailureQueue", "QueueName"]}}]
+        {"Name": "QueueName", "Value": {"Fn::GetAtt": ["NotifyFailureQueue", "QueueName"]}}
+    ]
     # Below the rates at which SES puts an account under review (5 % and 0.1 %).
     assert alarms["Reputation.BounceRate"]["Threshold"] < 0.05
     assert alarms["Reputation.ComplaintRate"]["Threshold"] < 0.001

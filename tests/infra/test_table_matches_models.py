@@ -1,4 +1,5 @@
 """The table the code's PynamoDB models describe is the table infra/template.yaml creates."""
+
 from __future__ import annotations
 
 import inspect
@@ -12,8 +13,11 @@ from chalicelib import models
 
 def item_models() -> list[type[Model]]:
     """The models of chalicelib/models.py, one per kind of item (not their private base)."""
-    return [cls for name, cls in inspect.getmembers(models, inspect.isclass)
-            if issubclass(cls, Model) and cls.__module__ == models.__name__ and not name.startswith("_")]
+    return [
+        cls
+        for name, cls in inspect.getmembers(models, inspect.isclass)
+        if issubclass(cls, Model) and cls.__module__ == models.__name__ and not name.startswith("_")
+    ]
 
 
 def _schema(cls: type[Model]) -> dict[str, Any]:
@@ -48,12 +52,17 @@ def test_the_models_indexes_are_exactly_the_tables(table):
         for index in _schema(cls)["global_secondary_indexes"]:
             entry = {"keys": _keys(index["key_schema"]), "projection": index["projection"]["ProjectionType"]}
             assert described.setdefault(index["index_name"], entry) == entry, (
-                f"{cls.__name__} describes {index['index_name']} differently from another model")
+                f"{cls.__name__} describes {index['index_name']} differently from another model"
+            )
 
     # WHEN the template's indexes are read the same way
-    declared = {index["IndexName"]: {"keys": _keys(index["KeySchema"]),
-                                     "projection": index["Projection"]["ProjectionType"]}
-                for index in table["GlobalSecondaryIndexes"]}
+    declared = {
+        index["IndexName"]: {
+            "keys": _keys(index["KeySchema"]),
+            "projection": index["Projection"]["ProjectionType"],
+        }
+        for index in table["GlobalSecondaryIndexes"]
+    }
 
     # THEN they are the same: none missing, none unused
     assert described == declared
@@ -73,8 +82,11 @@ def test_key_attributes_have_the_models_types(table):
 
 def test_expiry_attribute_is_the_tables_time_to_live(table):
     # GIVEN the models whose items expire (the email ledger among them)
-    ttl_attributes = {cls.__name__: cls._ttl_attribute().attr_name
-                      for cls in item_models() if cls._ttl_attribute() is not None}
+    ttl_attributes = {
+        cls.__name__: cls._ttl_attribute().attr_name
+        for cls in item_models()
+        if cls._ttl_attribute() is not None
+    }
     assert "EmailRoundModel" in ttl_attributes
 
     # THEN the table deletes items on their attribute: a table has only one

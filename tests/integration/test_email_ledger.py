@@ -1,4 +1,5 @@
 """The email ledger, real and fake, held to one contract."""
+
 from __future__ import annotations
 
 import pytest
@@ -17,7 +18,10 @@ def test_a_round_reads_back_as_written_with_a_new_version(ledger):
     stored = ledger.read("r1", "requested")
     assert stored == second
     assert (stored.sent, dict(stored.failed), stored.handled) == (
-        {"alice"}, {"bea": "no_email_address"}, True)
+        {"alice"},
+        {"bea": "no_email_address"},
+        True,
+    )
     assert first.version < second.version
     assert ledger.read("r1", "accepted") == RoundRecord("r1", "accepted")
 
@@ -39,7 +43,11 @@ def test_an_email_sent_after_being_given_up_counts_as_sent(ledger):
 
 def test_round_records_expire_after_the_stream_window(container, item):
     PynamoEmailLedger(48 * 3600, clock=lambda: 1_700_000_000.0).write(
-        RoundRecord("r1", "requested", sent=frozenset({"alice", "bea"}), handled=True))
+        RoundRecord("r1", "requested", sent=frozenset({"alice", "bea"}), handled=True)
+    )
     stored = item("EMAIL#r1#requested", "ROUND")
     assert (sorted(stored["sent"]), stored["handled"], int(stored["expires_at"])) == (
-        ["alice", "bea"], True, 1_700_000_000 + 48 * 3600)
+        ["alice", "bea"],
+        True,
+        1_700_000_000 + 48 * 3600,
+    )

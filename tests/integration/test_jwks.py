@@ -1,4 +1,5 @@
 """The JWKS cache against a real HTTP issuer on 127.0.0.1."""
+
 from __future__ import annotations
 
 import pytest

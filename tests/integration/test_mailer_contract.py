@@ -1,4 +1,5 @@
 """SesMailer and FakeMailer take the same message and say the same thing back."""
+
 from __future__ import annotations
 
 import boto3
@@ -30,20 +31,31 @@ def test_each_send_is_a_distinct_message(mailer):
 def test_ses_receives_one_recipient_and_both_parts(aws):
     captured = []
     client = boto3.client("sesv2", region_name=REGION)
-    client.meta.events.register("provide-client-params.sesv2.SendEmail",
-                                lambda params, **_: captured.append(params))
+    client.meta.events.register(
+        "provide-client-params.sesv2.SendEmail", lambda params, **_: captured.append(params)
+    )
     SesMailer(client, SENDER).send(MESSAGE)
-    assert captured == [{
-        "FromEmailAddress": SENDER,
-        "Destination": {"ToAddresses": ["alice@example.org"]},
-        "Content": {"Simple": {
-            "Subject": {"Data": "Sujet é", "Charset": "UTF-8"},
-            "Body": {"Text": {"Data": "Texte", "Charset": "UTF-8"},
-                     "Html": {"Data": "<p>HTML</p>", "Charset": "UTF-8"}}}},
-    }]
+    assert captured == [
+        {
+            "FromEmailAddress": SENDER,
+            "Destination": {"ToAddresses": ["alice@example.org"]},
+            "Content": {
+                "Simple": {
+                    "Subject": {"Data": "Sujet é", "Charset": "UTF-8"},
+                    "Body": {
+                        "Text": {"Data": "Texte", "Charset": "UTF-8"},
+                        "Html": {"Data": "<p>HTML</p>", "Charset": "UTF-8"},
+                    },
+                }
+            },
+        }
+    ]
     [sent] = aws.emails()
     assert (sent.subject, sent.body, sent.destinations) == (
-        "Sujet é", "<p>HTML</p>", {"ToAddresses": ["alice@example.org"]})
+        "Sujet é",
+        "<p>HTML</p>",
+        {"ToAddresses": ["alice@example.org"]},
+    )
 
 
 def test_an_unverified_sender_is_an_error_not_silence(aws):

@@ -1,5 +1,6 @@
 """`python -m ops`, the operators' command line, against the emulator: what it prints,
 what it stores, which emails it causes, and how it fails."""
+
 from __future__ import annotations
 
 import io
@@ -74,7 +75,12 @@ def test_show_lists_admins_members_and_pending_requests(ops, org):
     run = ops("--json", "show", org_id)
     assert run.code == 0
     assert run.json["organization"] | {"id": "?"} == {
-        "id": "?", "name": "Etalab", "members_count": 2, "admins_count": 1, "pending_count": 1}
+        "id": "?",
+        "name": "Etalab",
+        "members_count": 2,
+        "admins_count": 1,
+        "pending_count": 1,
+    }
     members = [(m["user_id"], m["role"]) for m in run.json["members"]]
     assert members == [("alice", "admin"), ("erin", "editor")]
     assert [(r["request_id"], r["user_id"]) for r in run.json["pending_requests"]] == [(pending.id, "rita")]
@@ -122,8 +128,12 @@ def test_granting_admin_to_a_user_with_a_pending_request_accepts_it(ops, org, it
     # WHEN the operator grants her admin
     run = ops("--json", "grant-admin", org_id, "rita", "--operator", "sam")
     # THEN her request is accepted with the admin role, recorded as decided by the operator
-    assert run.code == 0 and run.json == {"action": "accepted", "organization_id": org_id,
-                                          "user_id": "rita", "role": "admin"}
+    assert run.code == 0 and run.json == {
+        "action": "accepted",
+        "organization_id": org_id,
+        "user_id": "rita",
+        "role": "admin",
+    }
     stored = item(f"ORG#{org_id}", f"REQ#{pending.id}")
     decision = (stored["status"], stored["role"], stored["decided_by_id"])
     assert decision == ("accepted", "admin", "operator:sam")
@@ -148,8 +158,11 @@ def test_resend_sends_only_what_did_not_go_out_unless_asked_again(ops, org, cont
 
     ledger = container.email_ledger
     sent = ledger.read(pending.id, "requested")
-    ledger.write(RoundRecord(pending.id, "requested", version=sent.version)
-                 .with_failed("alice", "MessageRejected").as_handled())
+    ledger.write(
+        RoundRecord(pending.id, "requested", version=sent.version)
+        .with_failed("alice", "MessageRejected")
+        .as_handled()
+    )
     before = len(aws.emails())
     assert ops("--json", "resend", org_id, pending.id).json["sent"] == 1
     assert [m.destinations["ToAddresses"] for m in aws.emails()[before:]] == [["alice@example.org"]]
@@ -169,8 +182,10 @@ def test_resend_waits_for_the_stream_unless_forced(ops, org, container, deliver,
     # AND with --force the admin's email goes out, once, however the stream then runs
     assert ops("--json", "resend", org_id, pending.id, "--force").json["sent"] == 1
     # (the stream's emails for Erin, who joined first, and none for Rita's request)
-    assert deliver() == [("alice@example.org", "New request to join your organization"),
-                         ("erin@example.org", "Your membership request was accepted")]
+    assert deliver() == [
+        ("alice@example.org", "New request to join your organization"),
+        ("erin@example.org", "Your membership request was accepted"),
+    ]
     assert container.email_ledger.read(pending.id, "requested").sent == {"alice"}
 
 
@@ -190,12 +205,20 @@ def _queue(body: dict | str) -> str:
 
 
 def _expired_range(stream_arn: str) -> dict:
-    return {"requestContext": {"condition": "RetryAttemptsExhausted", "approximateInvokeCount": 6},
-            "version": "1.0", "timestamp": "2025-06-05T18:22:26.479Z",
-            "DDBStreamBatchInfo": {"shardId": "shardId-1", "startSequenceNumber": "100",
-                                   "endSequenceNumber": "102", "approximateArrivalOfFirstRecord":
-                                   "2025-06-05T18:21:49Z", "approximateArrivalOfLastRecord":
-                                   "2025-06-05T18:21:49Z", "batchSize": 3, "streamArn": stream_arn}}
+    return {
+        "requestContext": {"condition": "RetryAttemptsExhausted", "approximateInvokeCount": 6},
+        "version": "1.0",
+        "timestamp": "2025-06-05T18:22:26.479Z",
+        "DDBStreamBatchInfo": {
+            "shardId": "shardId-1",
+            "startSequenceNumber": "100",
+            "endSequenceNumber": "102",
+            "approximateArrivalOfFirstRecord": "2025-06-05T18:21:49Z",
+            "approximateArrivalOfLastRecord": "2025-06-05T18:21:49Z",
+            "batchSize": 3,
+            "streamArn": stream_arn,
+        },
+    }
 
 
 def test_redrive_leaves_ranges_the_stream_no_longer_holds_unless_told_to_drop_them(ops, aws):
@@ -231,11 +254,13 @@ def test_an_aws_failure_is_reported_as_such(ops, aws):
 
 
 def test_the_command_line_explains_itself_and_rejects_bad_usage():
-    help_ = subprocess.run([sys.executable, "-m", "ops", "--help"], capture_output=True, text=True,
-                           check=False)
+    help_ = subprocess.run(
+        [sys.executable, "-m", "ops", "--help"], capture_output=True, text=True, check=False
+    )
     assert help_.returncode == 0
     for command in ("show", "grant-admin", "revoke-admin", "resend", "redrive"):
         assert command in help_.stdout
-    bad = subprocess.run([sys.executable, "-m", "ops", "grant-admin"], capture_output=True, text=True,
-                         check=False)
+    bad = subprocess.run(
+        [sys.executable, "-m", "ops", "grant-admin"], capture_output=True, text=True, check=False
+    )
     assert bad.returncode == 2 and "required" in bad.stderr

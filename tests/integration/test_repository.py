@@ -1,4 +1,5 @@
 """The repository on moto: transactions enforce what the services assume."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -22,14 +23,19 @@ def test_a_demoted_admins_decision_is_refused_inside_the_transaction(world, cont
     request, _ = repository.find_request_with_membership(world.org_id, world.request["id"], "alice")
     # AND a second admin demotes her a moment later
     repository.change_role("alice", Membership(world.org_id, "erin", "Erin", Role.EDITOR, NOW), Role.ADMIN)
-    repository.change_role("erin", Membership(world.org_id, "alice", "Alice", Role.ADMIN, NOW),
-                           Role.EDITOR)
+    repository.change_role("erin", Membership(world.org_id, "alice", "Alice", Role.ADMIN, NOW), Role.EDITOR)
     # WHEN her stale decision reaches DynamoDB
-    accepted = replace(request, status=RequestStatus.ACCEPTED, role=Role.EDITOR, decided_at=NOW,
-                       decided_by=UserRef("alice", "Alice"))
+    accepted = replace(
+        request,
+        status=RequestStatus.ACCEPTED,
+        role=Role.EDITOR,
+        decided_at=NOW,
+        decided_by=UserRef("alice", "Alice"),
+    )
     with pytest.raises(Forbidden):
-        repository.close_request(request, accepted,
-                                 new_member=Membership(world.org_id, "rita", "Rita", Role.EDITOR, NOW))
+        repository.close_request(
+            request, accepted, new_member=Membership(world.org_id, "rita", "Rita", Role.EDITOR, NOW)
+        )
     # THEN nothing changed
     assert item(f"ORG#{world.org_id}", f"REQ#{world.request['id']}")["status"] == "pending"
     assert item(f"ORG#{world.org_id}", "MEMBER#rita") is None
@@ -61,8 +67,9 @@ def test_cursors_are_bound_to_their_listing(world, container, flows, make_user):
     with pytest.raises(InvalidCursor):
         container.repository.list_members(world.other_org_id, 5, page.next_cursor)
     with pytest.raises(InvalidCursor):
-        container.repository.list_organization_requests(world.org_id, RequestStatus.PENDING, 5,
-                                                        page.next_cursor)
+        container.repository.list_organization_requests(
+            world.org_id, RequestStatus.PENDING, 5, page.next_cursor
+        )
 
 
 def test_organization_counters_follow_every_change(world, container, item):

@@ -1,6 +1,7 @@
 """The rig of the reliability suite: the app's own stream function and notifier on moto,
 behind a simulated event source mapping, with a fake clock so that backoffs and time
 budgets cost no real time."""
+
 from __future__ import annotations
 
 import functools
@@ -93,8 +94,11 @@ class Rig:
 
         started = self.clock.now
         try:
-            return process_records(event, self.process.notifier,
-                                   time_left=lambda: self.budget_seconds - (self.clock.now - started))
+            return process_records(
+                event,
+                self.process.notifier,
+                time_left=lambda: self.budget_seconds - (self.clock.now - started),
+            )
         except ProcessKilled:
             self.restart()  # Lambda starts a new container; this one's memory is gone
             raise
@@ -108,11 +112,19 @@ class Rig:
     def mapping(self, maximum_retry_attempts: int = 5, batch_size: int = 100, invoke=None):
         from tests.reliability.harness import EventSourceMapping
 
-        shard = self.streams.describe_stream(StreamArn=self.aws.stream_arn)[
-            "StreamDescription"]["Shards"][0]["ShardId"]
-        return EventSourceMapping(self.reader, invoke or self.invoke, self.sqs, self.queue_url,
-                                  self.aws.stream_arn, shard, batch_size=batch_size,
-                                  maximum_retry_attempts=maximum_retry_attempts)
+        shard = self.streams.describe_stream(StreamArn=self.aws.stream_arn)["StreamDescription"]["Shards"][0][
+            "ShardId"
+        ]
+        return EventSourceMapping(
+            self.reader,
+            invoke or self.invoke,
+            self.sqs,
+            self.queue_url,
+            self.aws.stream_arn,
+            shard,
+            batch_size=batch_size,
+            maximum_retry_attempts=maximum_retry_attempts,
+        )
 
     # -- faults ---------------------------------------------------------------------------
 
@@ -189,7 +201,7 @@ class Rig:
     # -- emails ---------------------------------------------------------------------------
 
     def sent(self) -> list:
-        return self.aws.emails()[self.baseline:]
+        return self.aws.emails()[self.baseline :]
 
     @staticmethod
     def round_of(request, admins: list[Person]) -> list[tuple[str, str, str]]:
@@ -207,8 +219,14 @@ class Rig:
         sent = []
         for message in self.sent():
             to = message.destinations["ToAddresses"][0]
-            ref = next((ref for (e_to, e_subject, ref) in expected
-                        if (e_to, e_subject) == (to, message.subject) and ref in message.body), "?")
+            ref = next(
+                (
+                    ref
+                    for (e_to, e_subject, ref) in expected
+                    if (e_to, e_subject) == (to, message.subject) and ref in message.body
+                ),
+                "?",
+            )
             sent.append((to, message.subject, ref))
         figures = Figures(scenario, *count_emails(expected, sent), notes=notes)
         FIGURES.append(figures)
@@ -221,18 +239,29 @@ class Rig:
 
         from tests.conftest import TABLE
 
-        item = boto3.client("dynamodb", region_name=REGION).get_item(
-            TableName=TABLE, ConsistentRead=True,
-            Key={"PK": {"S": f"EMAIL#{request_id}#{transition}"}, "SK": {"S": "ROUND"}}).get("Item")
-        return None if item is None else {key: TypeDeserializer().deserialize(value)
-                                          for key, value in item.items()}
+        item = (
+            boto3.client("dynamodb", region_name=REGION)
+            .get_item(
+                TableName=TABLE,
+                ConsistentRead=True,
+                Key={"PK": {"S": f"EMAIL#{request_id}#{transition}"}, "SK": {"S": "ROUND"}},
+            )
+            .get("Item")
+        )
+        return (
+            None
+            if item is None
+            else {key: TypeDeserializer().deserialize(value) for key, value in item.items()}
+        )
 
     def queue_depth(self) -> int:
         attributes = self.sqs.get_queue_attributes(
-            QueueUrl=self.queue_url, AttributeNames=["ApproximateNumberOfMessages",
-                                                     "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+            QueueUrl=self.queue_url,
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
         return int(attributes["ApproximateNumberOfMessages"]) + int(
-            attributes["ApproximateNumberOfMessagesNotVisible"])
+            attributes["ApproximateNumberOfMessagesNotVisible"]
+        )
 
 
 @pytest.fixture

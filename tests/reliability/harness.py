@@ -1,6 +1,7 @@
 """Fault injection for the email path: Lambda's event source mapping with its retries
 and failure queue, faults injected into botocore clients, crashes, and the figures
 each scenario reports (emails expected vs sent vs duplicated)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -27,8 +28,10 @@ class Figures:
 
     def line(self) -> str:
         notes = ", ".join(f"{key}={value}" for key, value in self.notes.items())
-        return (f"{self.scenario:<62} expected {self.expected:>4}  sent {self.sent:>4}  "
-                f"duplicated {self.duplicated:>3}  lost {self.lost:>3}" + (f"  ({notes})" if notes else ""))
+        return (
+            f"{self.scenario:<62} expected {self.expected:>4}  sent {self.sent:>4}  "
+            f"duplicated {self.duplicated:>3}  lost {self.lost:>3}" + (f"  ({notes})" if notes else "")
+        )
 
 
 def count_emails(expected: Iterable[tuple], sent: Iterable[tuple]) -> tuple[int, int, int, int]:
@@ -77,9 +80,13 @@ class _FakeHttp:
 
 def client_error(code: str, status: int = 400, message: str = "injected"):
     """An error answer as botocore would parse it from the service."""
+
     def answer():
-        return _FakeHttp(status), {"Error": {"Code": code, "Message": message},
-                                   "ResponseMetadata": {"HTTPStatusCode": status}}
+        return _FakeHttp(status), {
+            "Error": {"Code": code, "Message": message},
+            "ResponseMetadata": {"HTTPStatusCode": status},
+        }
+
     return answer
 
 
@@ -148,9 +155,18 @@ class EventSourceMapping:
     ``MaximumRetryAttempts`` the range goes to the on-failure queue as
     ``DDBStreamBatchInfo`` (where the records are, not the records), then it moves on."""
 
-    def __init__(self, reader, invoke: Callable[[dict[str, Any]], Any], sqs, queue_url: str,
-                 stream_arn: str, shard_id: str, *, batch_size: int = 100,
-                 maximum_retry_attempts: int = 5) -> None:
+    def __init__(
+        self,
+        reader,
+        invoke: Callable[[dict[str, Any]], Any],
+        sqs,
+        queue_url: str,
+        stream_arn: str,
+        shard_id: str,
+        *,
+        batch_size: int = 100,
+        maximum_retry_attempts: int = 5,
+    ) -> None:
         self._reader = reader
         self.invoke = invoke
         self._sqs = sqs
@@ -167,7 +183,7 @@ class EventSourceMapping:
         """Deliver everything the stream holds now, to the end."""
         records = [record for record in self._reader.read() if is_request_record(record)]
         while records:
-            batch, records = records[:self._batch_size], records[self._batch_size:]
+            batch, records = records[: self._batch_size], records[self._batch_size :]
             self._deliver(batch)
 
     def _deliver(self, batch: list[dict[str, Any]]) -> None:
@@ -191,14 +207,18 @@ class EventSourceMapping:
 
     def _give_up(self, batch: list[dict[str, Any]], invocations: int) -> None:
         def arrival(record):
-            return dt.datetime.fromtimestamp(record["dynamodb"]["ApproximateCreationDateTime"],
-                                             tz=dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            return dt.datetime.fromtimestamp(
+                record["dynamodb"]["ApproximateCreationDateTime"], tz=dt.UTC
+            ).strftime("%Y-%m-%dT%H:%M:%SZ")
 
         self.records_to_failure_queue += len(batch)
         body = {
-            "requestContext": {"requestId": "test", "functionArn": "arn:aws:lambda:eu-west-3:123456789012:"
-                               "function:adhesion-test-notify", "condition": "RetryAttemptsExhausted",
-                               "approximateInvokeCount": invocations},
+            "requestContext": {
+                "requestId": "test",
+                "functionArn": "arn:aws:lambda:eu-west-3:123456789012:function:adhesion-test-notify",
+                "condition": "RetryAttemptsExhausted",
+                "approximateInvokeCount": invocations,
+            },
             "responseContext": {"statusCode": 200, "executedVersion": "$LATEST"},
             "version": "1.0",
             "timestamp": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
@@ -250,6 +270,7 @@ class KillSwitch:
                         switch.fired = True
                         raise ProcessKilled(f"after {name} #{switch.calls}")
                     return result
+
                 return call
 
         return Killing()

@@ -1,5 +1,6 @@
 """The API side keeps its promises under load: concurrent identical calls leave one
 request, one decision, and one round of emails, however often the stream redelivers."""
+
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
@@ -42,8 +43,12 @@ def test_fifty_identical_join_requests_leave_one_pending_request_and_one_round_o
     for _ in range(3):
         mapping.pump()
         rig.rewind()
-    figures = rig.tally("50 concurrent identical join requests", rig.round_of(mine[0], admins),
-                        accepted_calls=outcomes.count("ok"), deliveries=3)
+    figures = rig.tally(
+        "50 concurrent identical join requests",
+        rig.round_of(mine[0], admins),
+        accepted_calls=outcomes.count("ok"),
+        deliveries=3,
+    )
     assert (figures.expected, figures.sent, figures.duplicated, figures.lost) == (3, 3, 0, 0)
 
 
@@ -86,6 +91,10 @@ def test_twenty_concurrent_decisions_leave_one_decision_and_one_outcome_email(ri
         mapping.pump()
         rig.rewind()
     accepted = stored["status"] == "accepted"
-    figures = rig.tally("20 concurrent accept/refuse calls", rig.outcome_of(request, rita, accepted),
-                        decisions=outcomes.count("ok"), deliveries=2)
+    figures = rig.tally(
+        "20 concurrent accept/refuse calls",
+        rig.outcome_of(request, rita, accepted),
+        decisions=outcomes.count("ok"),
+        deliveries=2,
+    )
     assert (figures.expected, figures.sent, figures.duplicated, figures.lost) == (1, 1, 0, 0)

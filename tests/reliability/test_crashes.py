@@ -1,5 +1,6 @@
 """Processes die: between two recipients, in the middle of a send, and in the one window
 no protocol closes (SES accepted the message, the ledger does not know yet)."""
+
 from __future__ import annotations
 
 import statistics
@@ -10,12 +11,17 @@ import pytest
 from tests.reliability.harness import FIGURES, Figures, KillSwitch
 
 
-@pytest.mark.parametrize(("where", "switch", "wrapped"), [
-    ("after the first of three recipients was recorded",
-     KillSwitch("write", at_call=1, after=True), "ledger"),
-    ("while SES was called for the second recipient",
-     KillSwitch("send", at_call=2), "mailer"),
-])
+@pytest.mark.parametrize(
+    ("where", "switch", "wrapped"),
+    [
+        (
+            "after the first of three recipients was recorded",
+            KillSwitch("write", at_call=1, after=True),
+            "ledger",
+        ),
+        ("while SES was called for the second recipient", KillSwitch("send", at_call=2), "mailer"),
+    ],
+)
 def test_a_crash_between_or_before_sends_loses_and_doubles_nothing(rig, where, switch, wrapped):
     # GIVEN a new request for an organization with three admins, and a process that dies
     org_id, admins = rig.organization(admins=3)
@@ -26,8 +32,13 @@ def test_a_crash_between_or_before_sends_loses_and_doubles_nothing(rig, where, s
     mapping = rig.mapping()
     mapping.pump()
     # THEN each admin got the email once, and the retry waited for nothing
-    figures = rig.tally(f"crash {where}", rig.round_of(request, admins), crashes=mapping.crashes,
-                        invocations=mapping.invocations, pauses=len(rig.clock.pauses))
+    figures = rig.tally(
+        f"crash {where}",
+        rig.round_of(request, admins),
+        crashes=mapping.crashes,
+        invocations=mapping.invocations,
+        pauses=len(rig.clock.pauses),
+    )
     assert switch.fired and mapping.crashes == 1
     assert (figures.sent, figures.duplicated, figures.lost) == (3, 0, 0)
     assert rig.clock.pauses == []
@@ -47,8 +58,11 @@ def test_a_crash_after_ses_accepted_and_before_the_ledger_knew_sends_that_email_
     mapping = rig.mapping()
     mapping.pump()
     # THEN nothing is lost and exactly that one email went out twice
-    figures = rig.tally("crash after SES accepted, before the round was written (documented)",
-                        rig.round_of(request, admins), crashes=mapping.crashes)
+    figures = rig.tally(
+        "crash after SES accepted, before the round was written (documented)",
+        rig.round_of(request, admins),
+        crashes=mapping.crashes,
+    )
     assert (figures.expected, figures.sent, figures.duplicated, figures.lost) == (3, 4, 1, 0)
 
 
@@ -78,6 +92,7 @@ def test_the_window_between_ses_acceptance_and_the_ledger_record_is_one_ledger_w
                         windows.append(time.perf_counter() - accepted_at.popitem()[1])
                         between.append(calls["n"])
                 return result
+
             return call
 
     rig.mailer_wrapper = lambda inner: Timed(inner, "mailer")
@@ -90,7 +105,17 @@ def test_the_window_between_ses_acceptance_and_the_ledger_record_is_one_ledger_w
     # THEN each email's window is the one ledger write that follows the send
     assert len(windows) == 60 and set(between) == {1}
     quantiles = statistics.quantiles([w * 1000 for w in windows], n=100, method="inclusive")
-    figures = Figures("post-send window (SES accepted -> ledger marked sent)", 60, len(windows), 0, 0, {
-        "p50_ms": round(statistics.median(windows) * 1000, 2), "p99_ms": round(quantiles[98], 2),
-        "max_ms": round(max(windows) * 1000, 2), "ledger_calls_in_window": 1})
+    figures = Figures(
+        "post-send window (SES accepted -> ledger marked sent)",
+        60,
+        len(windows),
+        0,
+        0,
+        {
+            "p50_ms": round(statistics.median(windows) * 1000, 2),
+            "p99_ms": round(quantiles[98], 2),
+            "max_ms": round(max(windows) * 1000, 2),
+            "ledger_calls_in_window": 1,
+        },
+    )
     FIGURES.append(figures)

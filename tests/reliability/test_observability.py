@@ -1,5 +1,6 @@
 """What operators see: one JSON object per log line, with the request, organization and
 transition, and no email address in clear; metrics in CloudWatch's embedded format."""
+
 from __future__ import annotations
 
 import io
@@ -30,8 +31,12 @@ def test_logs_are_json_with_the_request_context_and_no_address_in_clear(rig, jso
     org_id, admins = rig.organization(admins=3)
     _, request = rig.ask(org_id)
     rig.ses_faults(first(1, client_error("TooManyRequestsException", 429)))
-    rig.ses_faults(addressed_to(admins[2].email, client_error(
-        "MessageRejected", 400, f"Email address is not verified: {admins[2].email}")))
+    rig.ses_faults(
+        addressed_to(
+            admins[2].email,
+            client_error("MessageRejected", 400, f"Email address is not verified: {admins[2].email}"),
+        )
+    )
     # WHEN the record is delivered
     rig.mapping().pump()
     # THEN every line is a JSON object, those about an email say which one
@@ -64,8 +69,12 @@ def test_emf_metrics_publish_what_the_recording_fake_counts(capsys):
     blob = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     [directive] = blob["_aws"]["CloudWatchMetrics"]
     assert directive["Namespace"] == "Adhesion" and ["service"] in directive["Dimensions"]
-    published = {metric["Name"]: sum(blob[metric["Name"]]) if isinstance(blob[metric["Name"]], list)
-                 else blob[metric["Name"]] for metric in directive["Metrics"]}
+    published = {
+        metric["Name"]: sum(blob[metric["Name"]])
+        if isinstance(blob[metric["Name"]], list)
+        else blob[metric["Name"]]
+        for metric in directive["Metrics"]
+    }
     assert published == fake.flushed[-1]
     # AND an empty flush writes nothing
     emf.flush()

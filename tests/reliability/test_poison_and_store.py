@@ -1,5 +1,6 @@
 """A poison record never blocks its shard; the idempotency store failing never loses or
 doubles an email."""
+
 from __future__ import annotations
 
 import boto3
@@ -10,18 +11,28 @@ from tests.reliability.harness import client_error, first
 
 def _write_unreadable(org_id: str) -> None:
     """A request item no model can read, written behind the application's back."""
-    boto3.client("dynamodb", region_name=REGION).put_item(TableName=TABLE, Item={
-        "PK": {"S": f"ORG#{org_id}"}, "SK": {"S": "REQ#poison"}, "status": {"S": "bogus"}})
+    boto3.client("dynamodb", region_name=REGION).put_item(
+        TableName=TABLE,
+        Item={"PK": {"S": f"ORG#{org_id}"}, "SK": {"S": "REQ#poison"}, "status": {"S": "bogus"}},
+    )
 
 
 def _write_orphan(org_id: str, like_request_id: str) -> None:
     """A well-formed request of an organization that does not exist."""
     table = boto3.client("dynamodb", region_name=REGION)
-    real = table.get_item(TableName=TABLE, Key={"PK": {"S": f"ORG#{org_id}"},
-                                                 "SK": {"S": f"REQ#{like_request_id}"}})["Item"]
-    table.put_item(TableName=TABLE, Item=real | {
-        "PK": {"S": "ORG#no-such-org"}, "SK": {"S": "REQ#orphan"},
-        "organization_id": {"S": "no-such-org"}, "request_id": {"S": "orphan"}})
+    real = table.get_item(
+        TableName=TABLE, Key={"PK": {"S": f"ORG#{org_id}"}, "SK": {"S": f"REQ#{like_request_id}"}}
+    )["Item"]
+    table.put_item(
+        TableName=TABLE,
+        Item=real
+        | {
+            "PK": {"S": "ORG#no-such-org"},
+            "SK": {"S": "REQ#orphan"},
+            "organization_id": {"S": "no-such-org"},
+            "request_id": {"S": "orphan"},
+        },
+    )
 
 
 def test_a_poison_record_in_a_batch_of_ten_delays_nothing_behind_it(rig):
@@ -39,9 +50,13 @@ def test_a_poison_record_in_a_batch_of_ten_delays_nothing_behind_it(rig):
     # THEN the eight good requests' emails went out in that one invocation, and the two
     # bad records were acknowledged and counted, not retried
     expected = [email for _, request in asked for email in rig.round_of(request, admins)]
-    figures = rig.tally("poison record in a batch of 10", expected, invocations=mapping.invocations,
-                        rejected=rig.metrics.counts["RecordsRejected"],
-                        retried_records=rig.metrics.counts["RecordsRetried"])
+    figures = rig.tally(
+        "poison record in a batch of 10",
+        expected,
+        invocations=mapping.invocations,
+        rejected=rig.metrics.counts["RecordsRejected"],
+        retried_records=rig.metrics.counts["RecordsRetried"],
+    )
     assert (figures.expected, figures.sent, figures.duplicated, figures.lost) == (24, 24, 0, 0)
     assert mapping.invocations == 1
     assert rig.metrics.counts["RecordsRejected"] == 2
@@ -64,9 +79,13 @@ def test_writes_refused_by_a_throttled_ledger_are_retried_in_place(rig):
     mapping = rig.mapping()
     mapping.pump()
     # THEN the writes were retried inside the invocation and every email went out once
-    figures = rig.tally("idempotency store throttles 3 writes", rig.round_of(request, admins),
-                        injected=faults.injected, ledger_retries=rig.metrics.counts["LedgerRetried"],
-                        invocations=mapping.invocations)
+    figures = rig.tally(
+        "idempotency store throttles 3 writes",
+        rig.round_of(request, admins),
+        injected=faults.injected,
+        ledger_retries=rig.metrics.counts["LedgerRetried"],
+        invocations=mapping.invocations,
+    )
     assert (figures.sent, figures.duplicated, figures.lost) == (3, 0, 0)
     assert (faults.injected, mapping.invocations) == (3, 1)
     assert sorted(rig.ledger_round(request.id)["sent"]) == sorted(a.user_id for a in admins)
@@ -83,9 +102,13 @@ def test_a_sent_email_the_ledger_could_not_record_is_recorded_not_resent(rig):
     mapping = rig.mapping()
     mapping.pump()
     # THEN the email was recorded at the retry instead of being sent again
-    figures = rig.tally("idempotency store refuses 5 writes after a send", rig.round_of(request, admins),
-                        injected=faults.injected, unrecorded=rig.metrics.counts["EmailsUnrecorded"],
-                        invocations=mapping.invocations)
+    figures = rig.tally(
+        "idempotency store refuses 5 writes after a send",
+        rig.round_of(request, admins),
+        injected=faults.injected,
+        unrecorded=rig.metrics.counts["EmailsUnrecorded"],
+        invocations=mapping.invocations,
+    )
     assert (figures.sent, figures.duplicated, figures.lost) == (3, 0, 0)
     assert rig.metrics.counts["EmailsUnrecorded"] == 1 and mapping.invocations == 2
     stored = rig.ledger_round(request.id)
@@ -101,7 +124,11 @@ def test_a_ledger_down_for_a_whole_invocation_sends_nothing_then_everything_once
     mapping = rig.mapping()
     mapping.pump()
     # THEN the first invocation sent nothing and reported the record; the retry sent all
-    figures = rig.tally("idempotency store down for one invocation", rig.round_of(request, admins),
-                        injected=faults.injected, invocations=mapping.invocations)
+    figures = rig.tally(
+        "idempotency store down for one invocation",
+        rig.round_of(request, admins),
+        injected=faults.injected,
+        invocations=mapping.invocations,
+    )
     assert (figures.sent, figures.duplicated, figures.lost) == (3, 0, 0)
     assert (faults.injected, mapping.invocations) == (5, 2)

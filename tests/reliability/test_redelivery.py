@@ -1,4 +1,5 @@
 """Streams deliver at least once: the same records again, or twice at the same time."""
+
 from __future__ import annotations
 
 import copy
@@ -89,8 +90,12 @@ def test_two_passes_over_one_round_at_once_lose_nothing_and_count_every_double_s
     # THEN every email went out, every double send was counted, and every round records
     # all three admins
     counted = rig.metrics.counts["EmailsDuplicated"]
-    figures = rig.tally("two passes at once x50 trials (a forced resend during a live pass)",
-                        expected, invocations_deferred=deferred, duplicates_counted=counted)
+    figures = rig.tally(
+        "two passes at once x50 trials (a forced resend during a live pass)",
+        expected,
+        invocations_deferred=deferred,
+        duplicates_counted=counted,
+    )
     assert (figures.expected, figures.lost) == (150, 0)
     assert figures.duplicated == counted
     everyone = sorted(admin.user_id for admin in admins)

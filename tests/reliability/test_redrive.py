@@ -1,5 +1,6 @@
 """Records that exhausted their retries reach the failure queue; the operator's re-drive
 sends their emails once, in order; other requests were never held up meanwhile."""
+
 from __future__ import annotations
 
 import io
@@ -13,8 +14,9 @@ def _redrive(rig, *extra):
     from ops.cli import main
 
     out, err = io.StringIO(), io.StringIO()
-    code = main(["--json", "redrive", "--queue-url", rig.queue_url, *extra], container=rig.process,
-                out=out, err=err)
+    code = main(
+        ["--json", "redrive", "--queue-url", rig.queue_url, *extra], container=rig.process, out=out, err=err
+    )
     return code, json.loads(out.getvalue() or "null"), err.getvalue()
 
 
@@ -49,7 +51,7 @@ def test_the_failure_queue_is_redriven_once_in_order_and_held_up_nobody_else(rig
     # THEN the first request's emails went out, the admins' before the requester's
     assert code == 0 and report["remaining"] == 0 and report["records_replayed"] == 3
     assert [r["outcome"] for r in report["ranges"]] == ["replayed", "replayed"]
-    sent_after = [m.destinations["ToAddresses"][0] for m in rig.sent()][len(sent_before):]
+    sent_after = [m.destinations["ToAddresses"][0] for m in rig.sent()][len(sent_before) :]
     assert sorted(sent_after[:3]) == sorted(a.email for a in admins_a) and sent_after[3:] == [rita.email]
     assert rig.queue_depth() == 0
     # AND re-driving again, or the stream redelivering everything, sends nothing more
@@ -58,9 +60,16 @@ def test_the_failure_queue_is_redriven_once_in_order_and_held_up_nobody_else(rig
     everything = StreamReader(rig.streams, rig.aws.stream_arn).read()
     replay = [r for r in everything if r["dynamodb"]["Keys"]["SK"]["S"] in ours]
     assert len(replay) == 4 and rig.invoke({"Records": replay}) == {"batchItemFailures": []}
-    expected = (rig.round_of(request_a, admins_a) + rig.outcome_of(request_a, rita)
-                + rig.round_of(request_b, admins_b) + rig.outcome_of(request_b, bob))
-    figures = rig.tally("failure queue re-driven by `python -m ops redrive`", expected,
-                        records_to_failure_queue=mapping.records_to_failure_queue,
-                        messages_redriven=len(report["ranges"]))
+    expected = (
+        rig.round_of(request_a, admins_a)
+        + rig.outcome_of(request_a, rita)
+        + rig.round_of(request_b, admins_b)
+        + rig.outcome_of(request_b, bob)
+    )
+    figures = rig.tally(
+        "failure queue re-driven by `python -m ops redrive`",
+        expected,
+        records_to_failure_queue=mapping.records_to_failure_queue,
+        messages_redriven=len(report["ranges"]),
+    )
     assert (figures.expected, figures.sent, figures.duplicated, figures.lost) == (8, 8, 0, 0)

@@ -1,5 +1,6 @@
 """SES failures, injected as botocore raises them: each one is retried, reported or
 acknowledged as the table in chalicelib/mail/ses.py says, and no email is lost or doubled."""
+
 from __future__ import annotations
 
 import pytest
@@ -14,8 +15,13 @@ from chalicelib.mail.port import Disposition
 from chalicelib.mail.ses import SES_ERRORS
 from tests.reliability.harness import addressed_to, client_error, first
 
-_STATUS = {"TooManyRequestsException": 429, "NotFoundException": 404, "InternalFailure": 500,
-           "InternalServerError": 500, "ServiceUnavailable": 503}
+_STATUS = {
+    "TooManyRequestsException": 429,
+    "NotFoundException": 404,
+    "InternalFailure": 500,
+    "InternalServerError": 500,
+    "ServiceUnavailable": 503,
+}
 _ENDPOINT = "https://email.eu-west-3.amazonaws.com"
 
 
@@ -25,41 +31,75 @@ def test_ses_throttling_the_first_k_calls_delays_emails_but_never_loses_or_doubl
     # first k sends (the notifier tries each send 5 times per invocation)
     org_id, admins = rig.organization(admins=3)
     _, request = rig.ask(org_id)
-    faults = rig.ses_faults(first(k, client_error("TooManyRequestsException", 429,
-                                                  "Maximum sending rate exceeded.")))
+    faults = rig.ses_faults(
+        first(k, client_error("TooManyRequestsException", 429, "Maximum sending rate exceeded."))
+    )
     # WHEN the stream delivers the record
     mapping = rig.mapping()
     mapping.pump()
     # THEN every admin got the email once, after backoffs and, past 5 failures in a row,
     # a retry of the record by the stream
-    figures = rig.tally(f"SES throttles the first {k} sends", rig.round_of(request, admins),
-                        injected=faults.injected, retried_in_process=rig.metrics.counts["EmailsRetried"],
-                        invocations=mapping.invocations, to_failure_queue=mapping.records_to_failure_queue)
+    figures = rig.tally(
+        f"SES throttles the first {k} sends",
+        rig.round_of(request, admins),
+        injected=faults.injected,
+        retried_in_process=rig.metrics.counts["EmailsRetried"],
+        invocations=mapping.invocations,
+        to_failure_queue=mapping.records_to_failure_queue,
+    )
     assert (figures.expected, figures.sent, figures.duplicated, figures.lost) == (3, 3, 0, 0)
     assert faults.injected == k
     assert mapping.invocations == 1 + k // 5
     assert rig.metrics.counts["EmailsRetried"] == k - k // 5
     assert mapping.records_to_failure_queue == 0
     # AND each pause was jittered under its cap (0.2 s doubling, capped at 5 s)
-    assert all(0 <= pause <= min(5.0, 0.2 * 2 ** 3) for pause in rig.clock.pauses)
+    assert all(0 <= pause <= min(5.0, 0.2 * 2**3) for pause in rig.clock.pauses)
 
 
 def _cases():
-    cases = [pytest.param(code, client_error(code, _STATUS.get(code, 400), "injected for bob@example.org"),
-                          disposition, id=code) for code, disposition in SES_ERRORS.items()]
+    cases = [
+        pytest.param(
+            code,
+            client_error(code, _STATUS.get(code, 400), "injected for bob@example.org"),
+            disposition,
+            id=code,
+        )
+        for code, disposition in SES_ERRORS.items()
+    ]
     cases += [
-        pytest.param("HTTP 502 (unlisted code)", client_error("BadGateway", 502), Disposition.RETRY,
-                     id="unlisted-5xx"),
-        pytest.param("AccessDeniedException (unlisted)", client_error("AccessDeniedException", 403),
-                     Disposition.REPORT, id="unlisted-4xx"),
-        pytest.param("EndpointConnectionError", EndpointConnectionError(endpoint_url=_ENDPOINT),
-                     Disposition.RETRY, id="EndpointConnectionError"),
-        pytest.param("ConnectTimeoutError", ConnectTimeoutError(endpoint_url=_ENDPOINT),
-                     Disposition.RETRY, id="ConnectTimeoutError"),
-        pytest.param("ReadTimeoutError", ReadTimeoutError(endpoint_url=_ENDPOINT),
-                     Disposition.RETRY, id="ReadTimeoutError"),
-        pytest.param("ConnectionClosedError", ConnectionClosedError(endpoint_url=_ENDPOINT),
-                     Disposition.RETRY, id="ConnectionClosedError"),
+        pytest.param(
+            "HTTP 502 (unlisted code)", client_error("BadGateway", 502), Disposition.RETRY, id="unlisted-5xx"
+        ),
+        pytest.param(
+            "AccessDeniedException (unlisted)",
+            client_error("AccessDeniedException", 403),
+            Disposition.REPORT,
+            id="unlisted-4xx",
+        ),
+        pytest.param(
+            "EndpointConnectionError",
+            EndpointConnectionError(endpoint_url=_ENDPOINT),
+            Disposition.RETRY,
+            id="EndpointConnectionError",
+        ),
+        pytest.param(
+            "ConnectTimeoutError",
+            ConnectTimeoutError(endpoint_url=_ENDPOINT),
+            Disposition.RETRY,
+            id="ConnectTimeoutError",
+        ),
+        pytest.param(
+            "ReadTimeoutError",
+            ReadTimeoutError(endpoint_url=_ENDPOINT),
+            Disposition.RETRY,
+            id="ReadTimeoutError",
+        ),
+        pytest.param(
+            "ConnectionClosedError",
+            ConnectionClosedError(endpoint_url=_ENDPOINT),
+            Disposition.RETRY,
+            id="ConnectionClosedError",
+        ),
     ]
     return cases
 
@@ -90,9 +130,13 @@ def test_each_ses_error_is_retried_reported_or_acknowledged_as_the_table_says(ri
             if disposition is Disposition.ACKNOWLEDGE:
                 expected = [email for email in expected if email[0] != victim.email]
             counts = rig.metrics.counts
-            figures = rig.tally(f"SES {label} -> {disposition.value}", expected,
-                                invocations=mapping.invocations, retried=counts["EmailsRetried"],
-                                failed_permanently=counts["EmailsFailedPermanently"])
+            figures = rig.tally(
+                f"SES {label} -> {disposition.value}",
+                expected,
+                invocations=mapping.invocations,
+                retried=counts["EmailsRetried"],
+                failed_permanently=counts["EmailsFailedPermanently"],
+            )
             assert (figures.sent, figures.duplicated, figures.lost) == (len(expected), 0, 0)
             assert mapping.records_to_failure_queue == 0
             if disposition is Disposition.RETRY:

@@ -1,5 +1,6 @@
 """Limits and abuse: every bad input gets a clean 4xx, nothing is written, and emails
 stay bounded whatever a user tries."""
+
 from __future__ import annotations
 
 import json
@@ -7,17 +8,20 @@ import json
 import pytest
 
 
-@pytest.mark.parametrize(("label", "raw"), [
-    ("huge body", json.dumps({"comment": "x" * 20_000})),
-    ("deeply nested", "[" * 5000 + "]" * 5000),
-    ("invalid JSON", '{"comment": '),
-    ("not UTF-8", b"\xff\xfe{}"),
-    ("number where text", '{"comment": 1e309}'),
-    ("duplicate keys", '{"comment": "a", "comment": 5}'),
-    ("control characters", json.dumps({"comment": "a\x00\x1b[31m"})),
-    ("bidi override", json.dumps({"comment": "gro\u202eup"})),
-    ("array body", "[]"),
-])
+@pytest.mark.parametrize(
+    ("label", "raw"),
+    [
+        ("huge body", json.dumps({"comment": "x" * 20_000})),
+        ("deeply nested", "[" * 5000 + "]" * 5000),
+        ("invalid JSON", '{"comment": '),
+        ("not UTF-8", b"\xff\xfe{}"),
+        ("number where text", '{"comment": 1e309}'),
+        ("duplicate keys", '{"comment": "a", "comment": 5}'),
+        ("control characters", json.dumps({"comment": "a\x00\x1b[31m"})),
+        ("bidi override", json.dumps({"comment": "gro\u202eup"})),
+        ("array body", "[]"),
+    ],
+)
 def test_hostile_bodies_get_a_clean_400_and_write_nothing(api, world, items, label, raw):
     before = items()
     reply = api.post(f"/organizations/{world.org_id}/membership-requests", world.outsider, raw=raw)
@@ -26,10 +30,17 @@ def test_hostile_bodies_get_a_clean_400_and_write_nothing(api, world, items, lab
     assert items() == before
 
 
-@pytest.mark.parametrize("query", [
-    "?limit=1000000", "?limit=1.5", "?status=pending'--", "?cursor=" + "A" * 5000,
-    "?cursor=eyJQSyI6IHsiUyI6ICJPUkcjeCJ9LCAiU0siOiB7IlMiOiAieCJ9fQ", "?cursor=%00",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "?limit=1000000",
+        "?limit=1.5",
+        "?status=pending'--",
+        "?cursor=" + "A" * 5000,
+        "?cursor=eyJQSyI6IHsiUyI6ICJPUkcjeCJ9LCAiU0siOiB7IlMiOiAieCJ9fQ",
+        "?cursor=%00",
+    ],
+)
 def test_hostile_queries_get_a_clean_400(api, world, query):
     reply = api.get(f"/organizations/{world.org_id}/membership-requests{query}", world.admin)
     assert reply.status == 400
@@ -40,8 +51,10 @@ def test_asking_many_organizations_stops_at_the_cap_with_bounded_emails(api, flo
     founders = [make_user(f"f{index}") for index in range(12)]
     orgs = [flows.organization(founder, f"Org {index}") for index, founder in enumerate(founders)]
     spammer = make_user("spammer")
-    statuses = [api.post(f"/organizations/{org}/membership-requests", spammer, {"comment": "hi"}).status
-                for org in orgs]
+    statuses = [
+        api.post(f"/organizations/{org}/membership-requests", spammer, {"comment": "hi"}).status
+        for org in orgs
+    ]
     assert statuses == [201] * 10 + [429, 429]
     stream.deliver()
     assert len(aws.emails()) == 10

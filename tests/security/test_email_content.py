@@ -1,6 +1,7 @@
 """Hostile text in motivations, reasons and display names never reaches an email
 unescaped, and never reaches a header. The assertions read the exact request that
 SES receives."""
+
 from __future__ import annotations
 
 import re
@@ -14,18 +15,23 @@ PAYLOAD = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 def ses_requests(container):
     captured = []
     container.aws.sesv2.meta.events.register(
-        "provide-client-params.sesv2.SendEmail", lambda params, **_: captured.append(params))
+        "provide-client-params.sesv2.SendEmail", lambda params, **_: captured.append(params)
+    )
     return captured
 
 
 def _headers(request: dict) -> list[str]:
     """Everything SES turns into a header: sender, recipients, subject."""
-    return [request["FromEmailAddress"], *request["Destination"]["ToAddresses"],
-            request["Content"]["Simple"]["Subject"]["Data"]]
+    return [
+        request["FromEmailAddress"],
+        *request["Destination"]["ToAddresses"],
+        request["Content"]["Simple"]["Subject"]["Data"],
+    ]
 
 
 def test_hostile_names_and_motivations_are_escaped_and_kept_out_of_headers(
-        api, flows, make_user, stream, ses_requests):
+    api, flows, make_user, stream, ses_requests
+):
     # GIVEN an admin and a requester whose display names try header injection and markup
     admin = make_user("adm", locale="en", name="Adm\r\nBcc: victim@example.org")
     org_id = flows.organization(admin, f"Org {PAYLOAD}")
@@ -53,8 +59,11 @@ def test_hostile_names_and_motivations_are_escaped_and_kept_out_of_headers(
 def test_a_hostile_refusal_reason_is_escaped(api, world, stream, ses_requests):
     stream.deliver()
     ses_requests.clear()
-    reply = api.post(f"/organizations/{world.org_id}/membership-requests/{world.request['id']}/refuse",
-                     world.admin, {"reason": f"No {PAYLOAD}"})
+    reply = api.post(
+        f"/organizations/{world.org_id}/membership-requests/{world.request['id']}/refuse",
+        world.admin,
+        {"reason": f"No {PAYLOAD}"},
+    )
     assert reply.status == 200
     stream.deliver()
     [request] = ses_requests
@@ -67,9 +76,13 @@ def test_a_hostile_refusal_reason_is_escaped(api, world, stream, ses_requests):
 def test_bidi_overrides_and_line_separators_never_get_in(api, world, field):
     text = "pay\u202eyap \u2066x\u2069"
     if field == "comment":
-        reply = api.post(f"/organizations/{world.org_id}/membership-requests", world.outsider,
-                         {"comment": text})
+        reply = api.post(
+            f"/organizations/{world.org_id}/membership-requests", world.outsider, {"comment": text}
+        )
     else:
-        reply = api.post(f"/organizations/{world.org_id}/membership-requests/{world.request['id']}/refuse",
-                         world.admin, {"reason": text})
+        reply = api.post(
+            f"/organizations/{world.org_id}/membership-requests/{world.request['id']}/refuse",
+            world.admin,
+            {"reason": text},
+        )
     assert (reply.status, reply.body["code"]) == (400, "invalid_request")

@@ -1,4 +1,5 @@
 """Whoever may not see an object learns nothing about whether it exists."""
+
 from __future__ import annotations
 
 import pytest
@@ -33,8 +34,11 @@ def test_another_organizations_request_answers_like_a_missing_one_even_to_admins
     base = f"/organizations/{world.org_id}/membership-requests"
     foreign = api.get(f"{base}/{world.other_request['id']}", world.admin)
     missing = api.get(f"{base}/{'c' * 32}", world.admin)
-    assert (foreign.status, foreign.body) == (missing.status, missing.body) == (
-        404, {"code": "request_not_found", "message": "No such membership request."})
+    assert (
+        (foreign.status, foreign.body)
+        == (missing.status, missing.body)
+        == (404, {"code": "request_not_found", "message": "No such membership request."})
+    )
 
 
 def test_a_users_pending_request_is_shown_to_that_user_only(api, world):

@@ -1,4 +1,5 @@
 """Who is told what, driven with fakes."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -47,21 +48,35 @@ PROFILES = [
 
 def _notifier(admins=("alice", "bea"), profiles=PROFILES, mailer=None, ledger=None, cap=25):
     directory = FakeDirectory(ORG, [_admin(a) for a in admins], list(profiles))
-    notifier = MembershipNotifier(directory, ledger or InMemoryEmailLedger(), mailer or FakeMailer(),
-                                  Links("https://front.test"), cap, sleep=FakeSleep(), now=lambda: NOW)
+    notifier = MembershipNotifier(
+        directory,
+        ledger or InMemoryEmailLedger(),
+        mailer or FakeMailer(),
+        Links("https://front.test"),
+        cap,
+        sleep=FakeSleep(),
+        now=lambda: NOW,
+    )
     return notifier, directory
 
 
-@pytest.mark.parametrize(("old", "new", "expected"), [
-    (None, PENDING, Transition.REQUESTED),
-    (PENDING, replace(PENDING, status=RequestStatus.ACCEPTED), Transition.ACCEPTED),
-    (PENDING, replace(PENDING, status=RequestStatus.REFUSED), Transition.REFUSED),
-    (PENDING, replace(PENDING, status=RequestStatus.WITHDRAWN), None),
-    (PENDING, PENDING, None),
-    (PENDING, None, None),
-    (None, replace(PENDING, status=RequestStatus.ACCEPTED), None),
-    (replace(PENDING, status=RequestStatus.ACCEPTED), replace(PENDING, status=RequestStatus.REFUSED), None),
-])
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (None, PENDING, Transition.REQUESTED),
+        (PENDING, replace(PENDING, status=RequestStatus.ACCEPTED), Transition.ACCEPTED),
+        (PENDING, replace(PENDING, status=RequestStatus.REFUSED), Transition.REFUSED),
+        (PENDING, replace(PENDING, status=RequestStatus.WITHDRAWN), None),
+        (PENDING, PENDING, None),
+        (PENDING, None, None),
+        (None, replace(PENDING, status=RequestStatus.ACCEPTED), None),
+        (
+            replace(PENDING, status=RequestStatus.ACCEPTED),
+            replace(PENDING, status=RequestStatus.REFUSED),
+            None,
+        ),
+    ],
+)
 def test_only_status_transitions_are_worth_an_email(old, new, expected):
     assert transition_of(old, new) is expected
 
@@ -111,19 +126,25 @@ def test_each_email_costs_one_ledger_write_after_it_is_sent_and_the_last_closes_
     notifier, _ = _notifier(ledger=ledger)
     notifier.notify(None, PENDING)
     assert [(write.sent, write.handled) for write in ledger.writes] == [
-        ({"alice"}, False), ({"alice", "bea"}, True)]
+        ({"alice"}, False),
+        ({"alice", "bea"}, True),
+    ]
 
 
 def test_a_recipient_without_email_is_skipped_not_retried():
     mailer, ledger = FakeMailer(), InMemoryEmailLedger()
-    notifier, _ = _notifier(profiles=[p for p in PROFILES if p.user_id != "bea"], mailer=mailer,
-                            ledger=ledger)
+    notifier, _ = _notifier(
+        profiles=[p for p in PROFILES if p.user_id != "bea"], mailer=mailer, ledger=ledger
+    )
     outcome = notifier.notify(None, PENDING)
     assert (outcome.sent, outcome.failed) == (1, 1)
     assert [m.to for m in mailer.sent] == ["alice@example.org"]
     stored = ledger.read("r1", "requested")
     assert (stored.sent, dict(stored.failed), stored.handled) == (
-        {"alice"}, {"bea": "no_email_address"}, True)
+        {"alice"},
+        {"bea": "no_email_address"},
+        True,
+    )
     # AND the give-up rode on the round's closing write: one write for one email sent
     assert len(ledger.writes) == 2
 
@@ -250,10 +271,18 @@ def _reliable(mailer, ledger=None, sleep=None, now=NOW, attempts=5):
     directory = FakeDirectory(ORG, [_admin("alice"), _admin("bea")], list(PROFILES))
     metrics = RecordingMetrics()
     sleep = sleep or FakeSleep()
-    notifier = MembershipNotifier(directory, ledger or InMemoryEmailLedger(), mailer,
-                                  Links("https://front.test"), 25, retry=RetryPolicy(attempts, 0.2, 5.0),
-                                  sleep=sleep,
-                                  now=lambda: now, rand=lambda low, high: high, metrics=metrics)
+    notifier = MembershipNotifier(
+        directory,
+        ledger or InMemoryEmailLedger(),
+        mailer,
+        Links("https://front.test"),
+        25,
+        retry=RetryPolicy(attempts, 0.2, 5.0),
+        sleep=sleep,
+        now=lambda: now,
+        rand=lambda low, high: high,
+        metrics=metrics,
+    )
     return notifier, metrics, sleep
 
 
@@ -272,7 +301,11 @@ def test_a_throttled_send_is_retried_with_capped_exponential_pauses():
 
 def test_pauses_never_exceed_the_cap():
     assert [RetryPolicy(10, 0.2, 5.0).pause(n, lambda low, high: high) for n in (1, 5, 6, 9)] == [
-        0.2, 3.2, 5.0, 5.0]
+        0.2,
+        3.2,
+        5.0,
+        5.0,
+    ]
 
 
 def test_a_send_still_throttled_after_its_attempts_defers_the_record_and_records_nothing():
@@ -307,8 +340,7 @@ def test_a_message_ses_rejects_is_given_up_counted_and_remembered():
     outcome = notifier.notify(None, PENDING)
     assert (outcome.sent, outcome.failed) == (1, 1)
     stored = ledger.read("r1", "requested")
-    assert (stored.sent, dict(stored.failed), stored.handled) == (
-        {"bea"}, {"alice": "MessageRejected"}, True)
+    assert (stored.sent, dict(stored.failed), stored.handled) == ({"bea"}, {"alice": "MessageRejected"}, True)
     assert metrics.counts["EmailsFailedPermanently"] == 1
     # AND a redelivery sends nothing more, while an operator's resend tries it again
     assert notifier.notify(None, PENDING).redelivered

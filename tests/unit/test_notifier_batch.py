@@ -1,4 +1,5 @@
 """The notifier shares its lookups between the records of one stream batch, and only there."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -38,19 +39,23 @@ class CountingDirectory(FakeDirectory):
 
 
 def _request(number: int) -> MembershipRequest:
-    return MembershipRequest(f"r{number}", "o1", UserRef(f"u{number}", f"U{number}"), "Hello",
-                             RequestStatus.PENDING, NOW)
+    return MembershipRequest(
+        f"r{number}", "o1", UserRef(f"u{number}", f"U{number}"), "Hello", RequestStatus.PENDING, NOW
+    )
 
 
 def _setup():
     admins = [Membership("o1", a, a.title(), Role.ADMIN, NOW) for a in ("alice", "bea")]
-    profiles = [UserProfile(user_id, user_id.title(), f"{user_id}@example.org", "fr")
-                for user_id in ("alice", "bea", "u1", "u2", "u3")]
+    profiles = [
+        UserProfile(user_id, user_id.title(), f"{user_id}@example.org", "fr")
+        for user_id in ("alice", "bea", "u1", "u2", "u3")
+    ]
     directory = CountingDirectory(ORG, admins, profiles)
     mailer = FakeMailer()
     ledger = InMemoryEmailLedger()
-    notifier = MembershipNotifier(directory, ledger, mailer, Links("https://front.test"), 25,
-                                  sleep=FakeSleep(), now=lambda: NOW)
+    notifier = MembershipNotifier(
+        directory, ledger, mailer, Links("https://front.test"), 25, sleep=FakeSleep(), now=lambda: NOW
+    )
     return notifier, directory, mailer, ledger
 
 

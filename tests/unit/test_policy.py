@@ -1,4 +1,5 @@
 """The authorization table."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -16,12 +17,15 @@ def _member(role: Role | None) -> Membership | None:
     return None if role is None else Membership("org", "u1", "U", role, NOW)
 
 
-@pytest.mark.parametrize(("action", "admin", "editor", "stranger"), [
-    (policy.Action.VIEW_REQUESTS, True, True, False),
-    (policy.Action.DECIDE_REQUEST, True, False, False),
-    (policy.Action.CHANGE_ROLE, True, False, False),
-    (policy.Action.REMOVE_MEMBER, True, False, False),
-])
+@pytest.mark.parametrize(
+    ("action", "admin", "editor", "stranger"),
+    [
+        (policy.Action.VIEW_REQUESTS, True, True, False),
+        (policy.Action.DECIDE_REQUEST, True, False, False),
+        (policy.Action.CHANGE_ROLE, True, False, False),
+        (policy.Action.REMOVE_MEMBER, True, False, False),
+    ],
+)
 def test_each_action_is_allowed_to_exactly_its_roles(action, admin, editor, stranger):
     assert policy.can(_member(Role.ADMIN), action) is admin
     assert policy.can(_member(Role.EDITOR), action) is editor

@@ -1,4 +1,5 @@
 """Email rendering: languages, escaping, and no user text in headers."""
+
 from __future__ import annotations
 
 import pytest
@@ -6,9 +7,14 @@ import pytest
 from chalicelib.mail import rendering
 
 CONTEXT = {
-    "recipient_name": "Alice", "requester_name": "Paul <b>", "requester_email": "paul@example.org",
-    "organization_name": "Org & Co", "comment": "<script>alert(1)</script>\nsecond line",
-    "reason": "Not <i>now</i>", "role_label": "editor", "review_url": "https://x.test/r",
+    "recipient_name": "Alice",
+    "requester_name": "Paul <b>",
+    "requester_email": "paul@example.org",
+    "organization_name": "Org & Co",
+    "comment": "<script>alert(1)</script>\nsecond line",
+    "reason": "Not <i>now</i>",
+    "role_label": "editor",
+    "review_url": "https://x.test/r",
     "organization_url": "https://x.test/o",
 }
 

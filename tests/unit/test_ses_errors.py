@@ -1,4 +1,5 @@
 """What each SES failure calls for: the table in chalicelib/mail/ses.py."""
+
 from __future__ import annotations
 
 import pytest
@@ -10,22 +11,27 @@ from chalicelib.observability import redact
 
 
 def _client_error(code: str, status: int, message: str = "") -> ClientError:
-    return ClientError({"Error": {"Code": code, "Message": message},
-                        "ResponseMetadata": {"HTTPStatusCode": status}}, "SendEmail")
+    return ClientError(
+        {"Error": {"Code": code, "Message": message}, "ResponseMetadata": {"HTTPStatusCode": status}},
+        "SendEmail",
+    )
 
 
-@pytest.mark.parametrize(("code", "status", "expected"), [
-    ("TooManyRequestsException", 429, Disposition.RETRY),
-    ("LimitExceededException", 400, Disposition.RETRY),
-    ("MessageRejected", 400, Disposition.ACKNOWLEDGE),
-    ("MailFromDomainNotVerifiedException", 400, Disposition.ACKNOWLEDGE),
-    ("BadRequestException", 400, Disposition.ACKNOWLEDGE),
-    ("SendingPausedException", 400, Disposition.REPORT),
-    ("AccountSuspendedException", 400, Disposition.REPORT),
-    ("SomethingNew", 503, Disposition.RETRY),
-    ("SomethingNew", 429, Disposition.RETRY),
-    ("AccessDeniedException", 403, Disposition.REPORT),
-])
+@pytest.mark.parametrize(
+    ("code", "status", "expected"),
+    [
+        ("TooManyRequestsException", 429, Disposition.RETRY),
+        ("LimitExceededException", 400, Disposition.RETRY),
+        ("MessageRejected", 400, Disposition.ACKNOWLEDGE),
+        ("MailFromDomainNotVerifiedException", 400, Disposition.ACKNOWLEDGE),
+        ("BadRequestException", 400, Disposition.ACKNOWLEDGE),
+        ("SendingPausedException", 400, Disposition.REPORT),
+        ("AccountSuspendedException", 400, Disposition.REPORT),
+        ("SomethingNew", 503, Disposition.RETRY),
+        ("SomethingNew", 429, Disposition.RETRY),
+        ("AccessDeniedException", 403, Disposition.REPORT),
+    ],
+)
 def test_ses_error_codes_map_to_what_they_call_for(code, status, expected):
     assert classify(_client_error(code, status)).disposition is expected
 
@@ -37,8 +43,10 @@ def test_every_error_sendemail_declares_is_in_the_table():
     assert {shape.name for shape in model.error_shapes} <= set(SES_ERRORS)
 
 
-@pytest.mark.parametrize("error", [EndpointConnectionError(endpoint_url="https://email"),
-                                   ReadTimeoutError(endpoint_url="https://email")])
+@pytest.mark.parametrize(
+    "error",
+    [EndpointConnectionError(endpoint_url="https://email"), ReadTimeoutError(endpoint_url="https://email")],
+)
 def test_network_failures_are_retried(error):
     assert classify(error).disposition is Disposition.RETRY
 
@@ -48,8 +56,14 @@ def test_an_error_nobody_foresaw_is_reported_not_dropped():
 
 
 def test_addresses_in_ses_messages_never_reach_the_error():
-    error = classify(_client_error("MessageRejected", 400, "Email address is not verified. The following "
-                                   "identities failed the check in region EU-WEST-3: rita.p+x@example.org"))
+    error = classify(
+        _client_error(
+            "MessageRejected",
+            400,
+            "Email address is not verified. The following "
+            "identities failed the check in region EU-WEST-3: rita.p+x@example.org",
+        )
+    )
     assert "@" not in str(error) and "<email>" in error.detail
 
 

@@ -1,4 +1,5 @@
 """The stream function's batch handling: what is acknowledged, held back, or reported."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -13,27 +14,52 @@ NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
 
 def _request(request_id: str, org_id: str = "o1", status=RequestStatus.PENDING) -> MembershipRequest:
-    return MembershipRequest(request_id, org_id, UserRef("paul", "Paul"), "Hello", status, NOW,
-                             role=Role.EDITOR if status is RequestStatus.ACCEPTED else None)
+    return MembershipRequest(
+        request_id,
+        org_id,
+        UserRef("paul", "Paul"),
+        "Hello",
+        status,
+        NOW,
+        role=Role.EDITOR if status is RequestStatus.ACCEPTED else None,
+    )
 
 
 def _image(request: MembershipRequest) -> dict:
     from chalicelib.models import MembershipRequestModel
 
     item = MembershipRequestModel(
-        f"ORG#{request.organization_id}", f"REQ#{request.id}", request_id=request.id,
-        organization_id=request.organization_id, user_id=request.user.id, user_name=request.user.name,
-        comment=request.comment, status=request.status.value, created_at=request.created_at,
+        f"ORG#{request.organization_id}",
+        f"REQ#{request.id}",
+        request_id=request.id,
+        organization_id=request.organization_id,
+        user_id=request.user.id,
+        user_name=request.user.name,
+        comment=request.comment,
+        status=request.status.value,
+        created_at=request.created_at,
         role=request.role.value if request.role else None,
-        gsi1pk="x", gsi1sk="x", gsi2pk="x", gsi2sk="x", gsi3pk="x", gsi3sk="x")
+        gsi1pk="x",
+        gsi1sk="x",
+        gsi2pk="x",
+        gsi2sk="x",
+        gsi3pk="x",
+        gsi3sk="x",
+    )
     return item.serialize()
 
 
-def _record(sequence: int, new: MembershipRequest | None, old: MembershipRequest | None = None,
-            keys: dict | None = None) -> dict:
+def _record(
+    sequence: int,
+    new: MembershipRequest | None,
+    old: MembershipRequest | None = None,
+    keys: dict | None = None,
+) -> dict:
     subject = new or old
-    dynamodb = {"SequenceNumber": str(sequence), "Keys": keys or {
-        "PK": {"S": f"ORG#{subject.organization_id}"}, "SK": {"S": f"REQ#{subject.id}"}}}
+    dynamodb = {
+        "SequenceNumber": str(sequence),
+        "Keys": keys or {"PK": {"S": f"ORG#{subject.organization_id}"}, "SK": {"S": f"REQ#{subject.id}"}},
+    }
     if new:
         dynamodb["NewImage"] = _image(new)
     if old:
@@ -71,9 +97,15 @@ def test_records_of_other_items_are_skipped_without_being_read():
 def test_an_unreadable_request_is_acknowledged_counted_and_its_round_closed():
     # GIVEN a request record whose image no model can read, between two good ones
     notifier = ScriptedNotifier()
-    bad = {"eventID": "e2", "eventName": "INSERT", "dynamodb": {
-        "SequenceNumber": "2", "Keys": {"PK": {"S": "ORG#o1"}, "SK": {"S": "REQ#bad"}},
-        "NewImage": {"PK": {"S": "ORG#o1"}, "SK": {"S": "REQ#bad"}, "status": {"S": "bogus"}}}}
+    bad = {
+        "eventID": "e2",
+        "eventName": "INSERT",
+        "dynamodb": {
+            "SequenceNumber": "2",
+            "Keys": {"PK": {"S": "ORG#o1"}, "SK": {"S": "REQ#bad"}},
+            "NewImage": {"PK": {"S": "ORG#o1"}, "SK": {"S": "REQ#bad"}, "status": {"S": "bogus"}},
+        },
+    }
     event = {"Records": [_record(1, _request("a")), bad, _record(3, _request("c"))]}
     # WHEN the batch is handled THEN the bad one is acknowledged, the others handled
     assert process_records(event, notifier) == {"batchItemFailures": []}
@@ -92,8 +124,13 @@ def test_a_request_that_must_wait_holds_back_only_its_own_records():
     a, b = _request("a"), _request("b")
     accepted_a = replace(a, status=RequestStatus.ACCEPTED, role=Role.EDITOR)
     notifier = ScriptedNotifier({"a": [OutOfOrder("a")]})
-    event = {"Records": [_record(1, accepted_a, old=a), _record(2, b),
-                         _record(3, replace(accepted_a, comment="later"), old=accepted_a)]}
+    event = {
+        "Records": [
+            _record(1, accepted_a, old=a),
+            _record(2, b),
+            _record(3, replace(accepted_a, comment="later"), old=accepted_a),
+        ]
+    }
     # WHEN the batch is handled
     response = process_records(event, notifier)
     # THEN b went through, a's later record was not even looked at, a is reported
@@ -120,8 +157,11 @@ def test_no_record_is_started_once_the_time_budget_is_spent():
     notifier = ScriptedNotifier()
     left = iter([100.0, 50.0, 0.5])  # at the start, before record 1, before record 2
 
-    response = process_records({"Records": [_record(1, _request("a")), _record(2, _request("b"))]},
-                               notifier, time_left=lambda: next(left))
+    response = process_records(
+        {"Records": [_record(1, _request("a")), _record(2, _request("b"))]},
+        notifier,
+        time_left=lambda: next(left),
+    )
     assert response == {"batchItemFailures": [{"itemIdentifier": "2"}]}
     assert notifier.seen == [("a", "pending")]
 

@@ -1,4 +1,5 @@
 """Token verification, one row per way a token can be wrong (RFC 8725)."""
+
 from __future__ import annotations
 
 import base64
@@ -44,7 +45,8 @@ def _unsigned(issuer: Issuer) -> str:
 
 def _hs256_with_public_key(issuer: Issuer) -> str:
     pem = issuer.private_key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     header = {"alg": "HS256", "kid": KID, "typ": "JWT"}
     signing_input = f"{_b64(header)}.{_b64(issuer.claims('alice'))}".encode()
     signature = hmac.new(pem, signing_input, hashlib.sha256).digest()
@@ -113,7 +115,11 @@ def test_caller_identity_comes_from_the_claims(issuer):
     token = issuer.token("0f1e-uuid", name="Élise Durand", email="elise@example.org", locale="en-GB")
     caller = verify_token(token, StaticKeys(issuer), POLICY)
     assert (caller.user_id, caller.name, caller.email, caller.locale) == (
-        "0f1e-uuid", "Élise Durand", "elise@example.org", "en")
+        "0f1e-uuid",
+        "Élise Durand",
+        "elise@example.org",
+        "en",
+    )
 
 
 def test_language_defaults_to_french_and_names_fall_back(issuer):
