@@ -70,6 +70,7 @@ class Container:
             audiences=self.settings.jwt_audiences,
             token_use=self.settings.jwt_token_use,
             leeway_seconds=self.settings.jwt_leeway_seconds,
+            max_lifetime_seconds=self.settings.jwt_max_lifetime_seconds,
         )
 
     @functools.cached_property

@@ -29,6 +29,7 @@ class Settings:
     jwt_audiences: tuple[str, ...]
     jwt_token_use: str
     jwt_leeway_seconds: int
+    jwt_max_lifetime_seconds: int
     authorizer_ttl_seconds: int
     mail_sender: str
     mail_configuration_set: str
@@ -62,6 +63,9 @@ class Settings:
             jwt_audiences=_csv(env.get("JWT_AUDIENCES", "")),
             jwt_token_use=env.get("JWT_TOKEN_USE", "id"),
             jwt_leeway_seconds=int(env.get("JWT_LEEWAY_SECONDS", "30")),
+            # The longest lifetime (exp - iat) a token may claim: Cognito issues ID tokens
+            # for one day at most; an external issuer may be configured tighter.
+            jwt_max_lifetime_seconds=int(env.get("JWT_MAX_LIFETIME_SECONDS", "86400")),
             authorizer_ttl_seconds=int(env.get("AUTHORIZER_TTL_SECONDS", "300")),
             mail_sender=env.get("MAIL_SENDER", ""),
             mail_configuration_set=env.get("MAIL_CONFIGURATION_SET", ""),

@@ -1,5 +1,6 @@
 """Bearer token verification (RFC 8725 profile): RS256 only, issuer, audience or
-Cognito ``client_id``, expiry, not-before and ``token_use``, against the issuer's JWKS."""
+Cognito ``client_id``, expiry, not-before, a lifetime the issuer could have granted and
+``token_use``, against the issuer's JWKS."""
 
 from __future__ import annotations
 
@@ -32,6 +33,9 @@ class TokenPolicy:
     audiences: tuple[str, ...]
     token_use: str
     leeway_seconds: int
+    #: the longest ``exp - iat`` the issuer grants (Cognito: one day for ID tokens); a
+    #: longer-lived token was not issued by it as configured, or outlives any revocation
+    max_lifetime_seconds: int
 
 
 class JwksKeys:
@@ -82,6 +86,7 @@ def verify_token(token: str, keys: SigningKeys, token_policy: TokenPolicy) -> Ca
         )
     except jwt.PyJWTError as e:
         raise InvalidToken(str(e)) from e
+    _check_lifetime(claims, token_policy.max_lifetime_seconds)
     _check_audience(claims, token_policy.audiences)
     if token_policy.token_use and claims.get("token_use") != token_policy.token_use:
         raise InvalidToken("wrong token_use")
@@ -89,6 +94,16 @@ def verify_token(token: str, keys: SigningKeys, token_policy: TokenPolicy) -> Ca
     if not isinstance(subject, str) or not _SUBJECT.match(subject):
         raise InvalidToken("unusable subject")
     return _caller(claims)
+
+
+def _check_lifetime(claims: dict[str, Any], max_lifetime_seconds: int) -> None:
+    # PyJWT accepts anything int() takes ("123", true); NumericDate is a JSON number.
+    exp, iat = claims["exp"], claims["iat"]
+    if not all(isinstance(value, int | float) and not isinstance(value, bool) for value in (exp, iat)):
+        raise InvalidToken("exp and iat must be numbers")
+    # No leeway here: the issuer sets both claims, so clock skew does not enter.
+    if not 0 < exp - iat <= max_lifetime_seconds:
+        raise InvalidToken("lifetime longer than the issuer grants, or not positive")
 
 
 def _check_audience(claims: dict[str, Any], audiences: tuple[str, ...]) -> None:

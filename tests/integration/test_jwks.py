@@ -9,7 +9,7 @@ from chalicelib.errors import InvalidToken
 from chalicelib.tokens import JwksKeys, TokenPolicy, verify_token
 from tests.support import AUDIENCE, ISSUER, Issuer
 
-POLICY = TokenPolicy(ISSUER, (AUDIENCE,), "id", 30)
+POLICY = TokenPolicy(ISSUER, (AUDIENCE,), "id", 30, max_lifetime_seconds=86400)
 
 
 @pytest.fixture

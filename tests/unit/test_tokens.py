@@ -17,7 +17,14 @@ from chalicelib.tokens import TokenPolicy, verify_token
 from tests.support import AUDIENCE, ISSUER, KID, Issuer
 
 LEEWAY = 30
-POLICY = TokenPolicy(issuer=ISSUER, audiences=(AUDIENCE,), token_use="id", leeway_seconds=LEEWAY)
+MAX_LIFETIME = 86400
+POLICY = TokenPolicy(
+    issuer=ISSUER,
+    audiences=(AUDIENCE,),
+    token_use="id",
+    leeway_seconds=LEEWAY,
+    max_lifetime_seconds=MAX_LIFETIME,
+)
 
 
 class StaticKeys:
@@ -67,8 +74,24 @@ def _without(claim: str):
     return lambda issuer: issuer.token("alice", **{claim: None})
 
 
+def _expired_since(issuer: Issuer, seconds: int) -> str:
+    """An hour-long token that expired ``seconds`` ago."""
+    exp = int(time.time()) - seconds
+    return issuer.token("alice", iat=exp - 3600, exp=exp)
+
+
+def _lasting(seconds: float, **claims):
+    """A token issued now that claims to last ``seconds`` (``exp - iat``)."""
+
+    def make(issuer: Issuer) -> str:
+        now = int(time.time())
+        return issuer.token("alice", iat=now, exp=now + seconds, **claims)
+
+    return make
+
+
 REFUSED = {
-    "expired beyond leeway": lambda i: i.token("alice", exp=int(time.time()) - LEEWAY - 5),
+    "expired beyond leeway": lambda i: _expired_since(i, LEEWAY + 5),
     "not yet valid beyond leeway": lambda i: i.token("alice", nbf=int(time.time()) + LEEWAY + 30),
     "wrong issuer": lambda i: i.token("alice", iss="https://evil.example"),
     "wrong audience": lambda i: i.token("alice", aud="someone-else"),
@@ -86,6 +109,14 @@ REFUSED = {
     "garbage": lambda i: "not.a.jwt",
     "empty": lambda i: "",
     "kid not a string": lambda i: _b64({"alg": "RS256", "kid": 7}) + "." + i.token("alice").split(".", 1)[1],
+    "lasting ten years": _lasting(10 * 365 * 86400),
+    "lasting a second longer than the issuer grants": _lasting(MAX_LIFETIME + 1),
+    "lasting a fraction of a second too long": _lasting(MAX_LIFETIME + 0.5),
+    "expiring when issued": _lasting(0),
+    "expiring before issued": lambda i: i.token("alice", iat=int(time.time()), exp=int(time.time()) - 1),
+    "iat as a string": lambda i: i.token("alice", iat=str(int(time.time()))),
+    "exp as a string": lambda i: i.token("alice", exp=str(int(time.time()) + 3600)),
+    "iat as a boolean": lambda i: i.token("alice", iat=True),
 }
 
 
@@ -98,10 +129,12 @@ def test_refuses(issuer, case):
 
 ACCEPTED = {
     "valid": lambda i: i.token("alice"),
-    "expired within leeway": lambda i: i.token("alice", exp=int(time.time()) - LEEWAY + 5),
+    "expired within leeway": lambda i: _expired_since(i, LEEWAY - 5),
     "not before within leeway": lambda i: i.token("alice", nbf=int(time.time()) + LEEWAY - 5),
     "audience list containing ours": lambda i: i.token("alice", aud=["other", AUDIENCE]),
     "Cognito client_id instead of aud": lambda i: i.token("alice", aud=None, client_id=AUDIENCE),
+    "lasting exactly what the issuer grants": _lasting(MAX_LIFETIME),
+    "lasting an hour, as Cognito's ID tokens do": _lasting(3600),
 }
 
 
