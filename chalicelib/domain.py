@@ -33,12 +33,14 @@ def isoformat(moment: datetime) -> str:
 
 @dataclass(frozen=True)
 class Caller:
-    """The authenticated user, as the authorizer vouched for them."""
+    """The authenticated user, as the authorizer vouched for them. ``email_verified``
+    is true only when the token says the issuer verified ``email`` (never assumed)."""
 
     user_id: str
     name: str
     email: str
     locale: str
+    email_verified: bool = False
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,14 @@ class Forbidden(DomainError):
     message = "You are not allowed to do this."
 
 
+class EmailNotVerified(DomainError):
+    """The token does not vouch for the caller's email address: the service would then
+    show admins, and later email, an address nobody proved they own."""
+
+    code = "email_not_verified"
+    message = "Verify your email address with your identity provider, then sign in again."
+
+
 class OrganizationNotFound(DomainError):
     code = "organization_not_found"
     message = "No such organization."

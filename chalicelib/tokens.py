@@ -123,8 +123,24 @@ def _caller(claims: dict[str, Any]) -> Caller:
         or _clean(claims.get("preferred_username"))
         or _clean(claims.get("cognito:username"))
     )
-    email = _clean(claims.get("email"), limit=320)
+    raw_email = claims.get("email")
+    email = _clean(raw_email, limit=320)
     if not _EMAIL.match(email):
         email = ""
+    # What the issuer verified is the claim as it stands: an address that cleaning had
+    # to change is another address, and vouched for by nobody.
+    verified = bool(email) and email == raw_email and _is_true(claims.get("email_verified"))
     locale = "en" if _clean(claims.get("locale")).lower().startswith("en") else "fr"
-    return Caller(user_id=claims["sub"], name=name or claims["sub"], email=email, locale=locale)
+    return Caller(
+        user_id=claims["sub"],
+        name=name or claims["sub"],
+        email=email,
+        locale=locale,
+        email_verified=verified,
+    )
+
+
+def _is_true(value: Any) -> bool:
+    """OIDC's ``email_verified`` is a JSON boolean; Cognito's ID tokens (and the emulator's)
+    carry the string "true". Anything else, 1 and "True" included, is not a yes."""
+    return value is True or value == "true"

@@ -82,6 +82,11 @@ BAD = error("Invalid body or parameters", "invalid_request")
 FORBIDDEN = error("The caller may not do this", "forbidden")
 NOT_FOUND_REQ = error("No such request visible to the caller", "request_not_found")
 NOT_PENDING = error("The request is already closed", "request_not_pending")
+# Asking to join and creating an organization store the caller's address and email it later.
+NOT_VERIFIED = error(
+    "Token refused, or the token does not say the caller's email address is verified (email_verified: true)",
+    "email_not_verified",
+)
 
 
 def secured(operation: dict) -> dict:
@@ -303,7 +308,7 @@ PATHS = {
                 "operationId": "createOrganization",
                 "summary": "Create an organization (caller becomes admin)",
                 "requestBody": body("OrganizationCreate"),
-                "responses": {"201": ok("Created", ref("Organization")), "400": BAD},
+                "responses": {"201": ok("Created", ref("Organization")), "400": BAD, "403": NOT_VERIFIED},
             }
         )
     },
@@ -372,6 +377,7 @@ PATHS = {
                 "responses": {
                     "201": ok("The pending request", ref("MembershipRequest")),
                     "400": BAD,
+                    "403": NOT_VERIFIED,
                     "404": error("No such organization", "organization_not_found"),
                     "409": error(
                         "Already a member, or a request is pending", "already_member", "request_pending"

@@ -40,5 +40,12 @@ def jwt_authorizer(auth_request):
     return AuthResponse(
         routes=["*"],
         principal_id=caller.user_id,
-        context={"name": caller.name, "email": caller.email, "locale": caller.locale},
+        # API Gateway hands context values to the API as strings ("true"), chalice local
+        # as given: a string reads the same in both.
+        context={
+            "name": caller.name,
+            "email": caller.email,
+            "locale": caller.locale,
+            "email_verified": "true" if caller.email_verified else "false",
+        },
     )

@@ -20,6 +20,7 @@ from chalicelib.errors import (
     AskedTooRecently,
     Conflict,
     DomainError,
+    EmailNotVerified,
     EmailsInProgress,
     Forbidden,
     InvalidCursor,
@@ -39,6 +40,7 @@ STATUS_BY_ERROR: dict[type[DomainError], int] = {
     InvalidRequest: 400,
     InvalidCursor: 400,
     Forbidden: 403,
+    EmailNotVerified: 403,
     OrganizationNotFound: 404,
     MemberNotFound: 404,
     RequestNotFound: 404,
@@ -123,6 +125,9 @@ def caller_of(request) -> Caller:
         name=context.get("name", ""),
         email=context.get("email", ""),
         locale=context.get("locale", "fr"),
+        # The authorizer sends "true" or "false"; anything else (a context cached by an
+        # authorizer of an older version, say) is not a verified address.
+        email_verified=str(context.get("email_verified", "")).lower() == "true",
     )
 
 

@@ -47,6 +47,9 @@ class MembershipRequestService:
         self._cooldown_seconds = cooldown_seconds
 
     def ask(self, caller: Caller, org_id: str, comment: str) -> MembershipRequest:
+        """Refused with :class:`EmailNotVerified` before anything is written: admins see the
+        requester's name and address, and the outcome is emailed to that address."""
+        requester = profile_of(caller)
         request = MembershipRequest(
             id=self._new_id(),
             organization_id=org_id,
@@ -55,9 +58,7 @@ class MembershipRequestService:
             status=RequestStatus.PENDING,
             created_at=self._clock(),
         )
-        self._repository.create_request(
-            request, profile_of(caller), self._max_pending, self._cooldown_seconds
-        )
+        self._repository.create_request(request, requester, self._max_pending, self._cooldown_seconds)
         return request
 
     def list_for_organization(

@@ -15,10 +15,14 @@ from chalicelib.domain import (
     Role,
     UserProfile,
 )
-from chalicelib.errors import Forbidden, MemberNotFound
+from chalicelib.errors import EmailNotVerified, Forbidden, MemberNotFound
 
 
 def profile_of(caller: Caller) -> UserProfile:
+    """What is stored of the caller so that the stream can email them later: only an
+    address their identity provider verified (raises :class:`EmailNotVerified`)."""
+    if not caller.email_verified or not caller.email:
+        raise EmailNotVerified()
     return UserProfile(caller.user_id, caller.name, caller.email, caller.locale)
 
 
@@ -35,6 +39,9 @@ class OrganizationService:
         self._new_id = new_id
 
     def create(self, caller: Caller, name: str, description: str) -> OrganizationView:
+        """Refused with :class:`EmailNotVerified` before anything is written: the new admin
+        will be emailed about every request to join."""
+        creator = profile_of(caller)
         now = self._clock()
         organization = Organization(
             id=self._new_id(),
@@ -46,7 +53,7 @@ class OrganizationService:
             pending_count=0,
         )
         admin = Membership(organization.id, caller.user_id, caller.name, Role.ADMIN, now)
-        self._repository.create_organization(organization, profile_of(caller), admin)
+        self._repository.create_organization(organization, creator, admin)
         return OrganizationView(organization, admin, None)
 
     def view(self, caller: Caller, org_id: str) -> OrganizationView:

@@ -89,6 +89,18 @@ def test_user_pool_holds_what_the_authorizer_reads(resources):
     assert client["GenerateSecret"] is False
 
 
+def test_only_cognito_vouches_for_an_address(resources):
+    # The authorizer trusts an address only when the ID token says email_verified: the app
+    # client must not be able to set that attribute itself...
+    client = _props(resources, "UserPoolClient")
+    assert "email_verified" not in client["WriteAttributes"]
+    assert "email_verified" in client["ReadAttributes"]
+    # ...and a changed address must be confirmed before it replaces the verified one.
+    pool = _props(resources, "UserPool")
+    assert pool["UserAttributeUpdateSettings"] == {"AttributesRequireVerificationBeforeUpdate": ["email"]}
+    assert pool["AutoVerifiedAttributes"] == ["email"]
+
+
 def test_issuer_and_audience_are_what_the_authorizer_verifies(stateful):
     outputs = stateful["Outputs"]
 

@@ -40,7 +40,7 @@ def ops(container):
 
 
 def _caller(user_id: str, locale: str = "en") -> Caller:
-    return Caller(user_id, user_id.title(), f"{user_id}@example.org", locale)
+    return Caller(user_id, user_id.title(), f"{user_id}@example.org", locale, email_verified=True)
 
 
 @pytest.fixture

@@ -55,7 +55,7 @@ def test_asking_to_join_a_vanished_organization_writes_nothing(world, container)
     before = table_items(REGION, TABLE)
     service = MembershipRequestService(container.repository, lambda: NOW, lambda: "f" * 32, 10, 300)
     with pytest.raises(OrganizationNotFound):
-        service.ask(Caller("paul", "Paul", "p@x.org", "fr"), "e" * 32, "hi")
+        service.ask(Caller("paul", "Paul", "p@x.org", "fr", email_verified=True), "e" * 32, "hi")
     assert table_items(REGION, TABLE) == before
 
 

@@ -172,3 +172,46 @@ def test_signature_is_checked_with_rs256_only(issuer):
     token = jwt.encode(issuer.claims("alice"), issuer.private_key, algorithm="RS512", headers={"kid": KID})
     with pytest.raises(InvalidToken):
         verify_token(token, StaticKeys(issuer), POLICY)
+
+
+@pytest.mark.parametrize(
+    ("claim", "verified"),
+    [
+        (True, True),
+        ("true", True),  # what Cognito (and the emulator's Cognito) puts in its ID tokens
+        (False, False),
+        ("false", False),
+        ("True", False),
+        ("TRUE", False),
+        (1, False),
+        ("1", False),
+        ("yes", False),
+        ([True], False),
+        ({"value": True}, False),
+        (None, False),  # no claim at all
+    ],
+)
+def test_only_a_true_email_verified_claim_vouches_for_the_address(issuer, claim, verified):
+    # GIVEN a token whose email_verified claim is ``claim``
+    token = issuer.token("alice", email_verified=claim)
+    # WHEN it is verified
+    caller = verify_token(token, StaticKeys(issuer), POLICY)
+    # THEN the caller's address counts as verified only for the JSON true or the string "true"
+    assert (caller.email, caller.email_verified) == ("alice@example.org", verified)
+
+
+def test_an_address_that_had_to_be_cleaned_is_not_the_verified_one(issuer):
+    # GIVEN a verified address with a bidi mark inside: not the address the caller would see
+    token = issuer.token("alice", email="al\u200eice@example.org", email_verified=True)
+    # WHEN it is verified
+    caller = verify_token(token, StaticKeys(issuer), POLICY)
+    # THEN the cleaned address is kept for display but not vouched for
+    assert (caller.email, caller.email_verified) == ("alice@example.org", False)
+
+
+def test_a_verified_claim_without_a_usable_address_vouches_for_nothing(issuer):
+    for email in (None, "", "not-an-address"):
+        caller = verify_token(
+            issuer.token("alice", email=email, email_verified=True), StaticKeys(issuer), POLICY
+        )
+        assert (caller.email, caller.email_verified) == ("", False)
