@@ -89,8 +89,9 @@ FLOORS: dict[str, Floor] = {
     ),
     "stream: new request, 3 admins": Floor(
         {"GetItem": 2, "Query": 1, "BatchGetItem": 1, "PutItem": 3},
-        "round read, organization, admins, profiles; per email one SES call, then one round write "
-        "(the last also marks the round handled)",
+        "round read, organization, admins, one consistent read of the profiles and the request "
+        "(still pending?); per email one SES call, then one round write (the last also marks "
+        "the round handled)",
         ses=3,
     ),
     "stream: same record redelivered": Floor({"GetItem": 1}, "the round read says all was handled"),

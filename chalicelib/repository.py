@@ -66,6 +66,7 @@ from chalicelib.models import (
 
 _CONFLICT_RETRIES = 3
 _BATCH_READ_ATTEMPTS = 5
+_BATCH_GET_KEYS = 100
 
 
 def _org_pk(org_id: str) -> str:
@@ -218,6 +219,10 @@ def profile_item(profile: UserProfile) -> UserProfileModel:
     return UserProfileModel(
         _user_pk(profile.user_id), _PROFILE_SK, name=profile.name, email=profile.email, locale=profile.locale
     )
+
+
+def _profile(item: UserProfileModel) -> UserProfile:
+    return UserProfile(item.pk.removeprefix("USER#"), item.name, item.email, item.locale)
 
 
 def pending_item(request: MembershipRequest) -> PendingRequestModel:
@@ -382,20 +387,24 @@ class PynamoMembershipRepository:
         # knows its schema, so no DescribeTable is ever needed.
         connection = OrganizationModel._get_connection()
         # A key asked twice (someone acting on themselves) is read once: BatchGetItem refuses duplicates.
-        unique = dict.fromkeys((pk, sk) for _, pk, sk in keys)
-        wanted = [{"PK": {"S": pk}, "SK": {"S": sk}} for pk, sk in unique]
+        unique = [
+            {"PK": {"S": pk}, "SK": {"S": sk}} for pk, sk in dict.fromkeys((pk, sk) for _, pk, sk in keys)
+        ]
         found: dict[tuple[str, str], dict[str, Any]] = {}
-        for attempt in range(_BATCH_READ_ATTEMPTS):
-            data = connection.batch_get_item(wanted, consistent_read=True)
-            for raw in data.get("Responses", {}).get(table, []):
-                found[(raw["PK"]["S"], raw["SK"]["S"])] = raw
-            wanted = data.get("UnprocessedKeys", {}).get(table, {}).get("Keys") or []
-            if not wanted:
-                break
-            # DynamoDB returns keys unprocessed when it throttles: back off and ask again.
-            self._sleep(random.uniform(0, 0.05 * 2**attempt))  # noqa: S311 (jitter, not secrecy)
-        else:
-            raise GetError(f"{len(wanted)} keys left unprocessed after {_BATCH_READ_ATTEMPTS} reads")
+        # One call per 100 keys, BatchGetItem's limit (only a long list of profiles gets there).
+        for start in range(0, len(unique), _BATCH_GET_KEYS):
+            wanted = unique[start : start + _BATCH_GET_KEYS]
+            for attempt in range(_BATCH_READ_ATTEMPTS):
+                data = connection.batch_get_item(wanted, consistent_read=True)
+                for raw in data.get("Responses", {}).get(table, []):
+                    found[(raw["PK"]["S"], raw["SK"]["S"])] = raw
+                wanted = data.get("UnprocessedKeys", {}).get(table, {}).get("Keys") or []
+                if not wanted:
+                    break
+                # DynamoDB returns keys unprocessed when it throttles: back off and ask again.
+                self._sleep(random.uniform(0, 0.05 * 2**attempt))  # noqa: S311 (jitter, not secrecy)
+            else:
+                raise GetError(f"{len(wanted)} keys left unprocessed after {_BATCH_READ_ATTEMPTS} reads")
         return [
             model_cls.from_raw_data(found[(pk, sk)]) if (pk, sk) in found else None
             for model_cls, pk, sk in keys
@@ -732,11 +741,21 @@ class PynamoMembershipRepository:
         keys = [(_user_pk(user_id), _PROFILE_SK) for user_id in dict.fromkeys(user_ids)]
         if not keys:
             return {}
-        found = {}
-        for item in UserProfileModel.batch_get(keys):
-            user_id = item.pk.removeprefix("USER#")
-            found[user_id] = UserProfile(user_id, item.name, item.email, item.locale)
-        return found
+        return {profile.user_id: profile for profile in map(_profile, UserProfileModel.batch_get(keys))}
+
+    def request_status_and_profiles(
+        self, org_id: str, request_id: str, user_ids: Iterable[str]
+    ) -> tuple[RequestStatus | None, dict[str, UserProfile]]:
+        """A request's status as it is now (None if there is no such request) and the
+        profiles of ``user_ids``, in one strongly consistent read: the stream learns whether
+        a new request is still pending for the price of the profiles it reads anyway."""
+        user_ids = list(dict.fromkeys(user_ids))
+        request, *profiles = self._get_many(
+            (MembershipRequestModel, _org_pk(org_id), _request_sk(request_id)),
+            *((UserProfileModel, _user_pk(user_id), _PROFILE_SK) for user_id in user_ids),
+        )
+        status = RequestStatus(request.status) if request is not None else None
+        return status, {profile.user_id: profile for profile in map(_profile, filter(None, profiles))}
 
 
 class PynamoEmailLedger:

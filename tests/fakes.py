@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import replace
 
-from chalicelib.domain import Membership, Organization, UserProfile
+from chalicelib.domain import Membership, Organization, RequestStatus, UserProfile
 from chalicelib.mail.ledger import RoundChanged, RoundRecord
 
 
@@ -61,7 +61,9 @@ class FakeSleep:
 
 
 class FakeDirectory:
-    """Organizations, admins and profiles, as the notifier reads them."""
+    """Organizations, admins, profiles and the current status of requests, as the notifier
+    reads them. A request is pending unless ``statuses`` says otherwise (set it to
+    close one, or to None for a request that does not exist)."""
 
     def __init__(
         self, organization: Organization, admins: list[Membership], profiles: list[UserProfile]
@@ -70,6 +72,9 @@ class FakeDirectory:
         self._admins = admins
         self._profiles = {profile.user_id: profile for profile in profiles}
         self.admin_limits: list[int] = []
+        self.statuses: dict[str, RequestStatus | None] = {}
+        #: (request id, user ids) of each combined read
+        self.status_reads: list[tuple[str, list[str]]] = []
 
     def get_organization(self, org_id: str) -> Organization:
         assert org_id == self.organization.id
@@ -81,3 +86,9 @@ class FakeDirectory:
 
     def profiles(self, user_ids) -> dict[str, UserProfile]:
         return {user_id: self._profiles[user_id] for user_id in user_ids if user_id in self._profiles}
+
+    def request_status_and_profiles(self, org_id: str, request_id: str, user_ids):
+        assert org_id == self.organization.id
+        user_ids = list(user_ids)
+        self.status_reads.append((request_id, user_ids))
+        return self.statuses.get(request_id, RequestStatus.PENDING), self.profiles(user_ids)

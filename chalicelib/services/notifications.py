@@ -131,18 +131,34 @@ class _BatchDirectory:
         user_ids = list(dict.fromkeys(user_ids))
         missing = [user_id for user_id in user_ids if user_id not in self._profiles]
         if missing:
-            found = self._directory.profiles(missing)
-            self._profiles.update({user_id: found.get(user_id) for user_id in missing})
+            self._remember(missing, self._directory.profiles(missing))
+        return self._known(user_ids)
+
+    def request_status_and_profiles(
+        self, org_id: str, request_id: str, user_ids: Iterable[str]
+    ) -> tuple[RequestStatus | None, dict[str, UserProfile]]:
+        # The status is never remembered: it is what changes between two records.
+        user_ids = list(dict.fromkeys(user_ids))
+        missing = [user_id for user_id in user_ids if user_id not in self._profiles]
+        status, found = self._directory.request_status_and_profiles(org_id, request_id, missing)
+        self._remember(missing, found)
+        return status, self._known(user_ids)
+
+    def _remember(self, user_ids: list[str], found: dict[str, UserProfile]) -> None:
+        self._profiles.update({user_id: found.get(user_id) for user_id in user_ids})
+
+    def _known(self, user_ids: list[str]) -> dict[str, UserProfile]:
         return {user_id: profile for user_id in user_ids if (profile := self._profiles[user_id]) is not None}
 
 
 class MembershipNotifier:
     """Sends the emails a request transition calls for, each at most once.
 
-    Ports: ``directory`` answers ``get_organization``, ``admins`` and ``profiles`` (the
-    repository); ``ledger`` is an :class:`~chalicelib.mail.ledger.EmailLedger`;
-    ``mailer`` a :class:`~chalicelib.mail.port.Mailer`; ``sleep``, ``now`` and ``rand``
-    are the clock and the dice, so that tests never really wait; ``metrics`` counts.
+    Ports: ``directory`` answers ``get_organization``, ``admins``, ``profiles`` and
+    ``request_status_and_profiles`` (the repository); ``ledger`` is an
+    :class:`~chalicelib.mail.ledger.EmailLedger`; ``mailer`` a
+    :class:`~chalicelib.mail.port.Mailer`; ``sleep``, ``now`` and ``rand`` are the clock
+    and the dice, so that tests never really wait; ``metrics`` counts.
     """
 
     def __init__(
@@ -322,13 +338,29 @@ class MembershipNotifier:
         """(recipient id, message or None when the recipient has no address), in order."""
         if transition is Transition.REQUESTED:
             # The earliest admins are emailed; beyond the cap the others rely on their inbox.
+            # Never the requester: made an admin (their request accepted with that role)
+            # before this record was handled, they would be told of their own request.
             recipient_ids = [
                 admin.user_id
                 for admin in self._directory.admins(request.organization_id, self._max_admin_emails)
+                if admin.user_id != request.user.id
             ]
+            # The request as it is now, read with the profiles (one consistent read): a
+            # request decided or withdrawn since its record was written calls for no
+            # "new request" email. The round still ends handled, so the outcome can follow.
+            status, profiles = self._directory.request_status_and_profiles(
+                request.organization_id, request.id, [*recipient_ids, request.user.id]
+            )
+            if status is not RequestStatus.PENDING:
+                logger.info(
+                    "no new-request email: the request is no longer pending",
+                    extra={"reason": "request_not_pending", "status": status and status.value},
+                )
+                self.metrics.count("RoundsSuperseded")
+                return
         else:
             recipient_ids = [request.user.id]
-        profiles = self._directory.profiles([*recipient_ids, request.user.id])
+            profiles = self._directory.profiles([*recipient_ids, request.user.id])
         requester = profiles.get(request.user.id)
         for recipient_id in recipient_ids:
             recipient = profiles.get(recipient_id)

@@ -98,16 +98,11 @@ def test_redelivered_records_send_nothing_new(api, world, flows, chalice_client,
     for _ in range(3):
         response = chalice_client.lambda_.invoke("notify", event).payload
         assert response == {"batchItemFailures": []}
-    # THEN each email went out once: Erin's request and acceptance, Rita's request and
-    # acceptance, Oscar's request to the other organization
+    # THEN each email went out once: Erin's and Rita's acceptances, Oscar's request to the
+    # other organization (Erin's and Rita's requests were decided before the stream saw
+    # them: no admin is told of a request no longer pending)
     recipients = sorted(message.destinations["ToAddresses"][0] for message in aws.emails())
-    assert recipients == [
-        "alice@example.org",
-        "alice@example.org",
-        "erin@example.org",
-        "rita@example.org",
-        "zoe@example.org",
-    ]
+    assert recipients == ["erin@example.org", "rita@example.org", "zoe@example.org"]
 
 
 def test_a_failed_send_is_reported_and_retried_from_that_record(
@@ -133,7 +128,76 @@ def test_a_failed_send_is_reported_and_retried_from_that_record(
     # AND the next delivery retries from that record and sends each email once
     second = stream.deliver()
     assert all(response["batchItemFailures"] == [] for response in second)
+    # (Erin's acceptance, Rita's and Oscar's requests; Erin's request was decided before
+    # the stream saw it, so no admin is told of it)
     recipients = sorted(message.destinations["ToAddresses"][0] for message in aws.emails())
-    assert recipients == sorted(
-        ["alice@example.org", "alice@example.org", "zoe@example.org", "erin@example.org"]
+    assert recipients == sorted(["alice@example.org", "zoe@example.org", "erin@example.org"])
+
+
+def _records_of(reader, request_id: str) -> dict[str, dict]:
+    """The stream's new records of one request, by event name (INSERT, MODIFY)."""
+    return {
+        record["eventName"]: record
+        for record in reader.read()
+        if record["dynamodb"]["Keys"]["SK"]["S"] == f"REQ#{request_id}"
+    }
+
+
+@pytest.fixture
+def reader(aws, chalice_client):
+    """The table's stream, the world's records already handled."""
+    from devstack.streams import StreamReader
+
+    streams = boto3.client(
+        "dynamodbstreams", region_name=REGION, endpoint_url=f"https://streams.dynamodb.{REGION}.amazonaws.com"
     )
+    reader = StreamReader(streams, aws.stream_arn)
+    assert chalice_client.lambda_.invoke("notify", {"Records": reader.read()}).payload == {
+        "batchItemFailures": []
+    }
+    return reader
+
+
+def test_a_requester_accepted_as_admin_before_the_stream_saw_his_request_is_not_told_of_it(
+    api, world, flows, make_user, chalice_client, aws, item, reader
+):
+    # GIVEN Paul's request, accepted with the admin role before the stream got to its creation
+    paul = make_user("paul", name="Paul Petit")
+    request = flows.ask(paul, world.org_id, "Let me in")
+    flows.accept(world.admin, world.org_id, request["id"], "admin")
+    records = _records_of(reader, request["id"])
+    before = len(aws.emails())
+    # WHEN the record of its creation reaches the stream function
+    response = chalice_client.lambda_.invoke("notify", {"Records": [records["INSERT"]]}).payload
+    # THEN nobody is emailed about a request that is no longer pending: not Paul, now an
+    # admin, and not Alice
+    assert response == {"batchItemFailures": []}
+    assert aws.emails()[before:] == []
+    # AND its round is recorded as handled, so that Paul's outcome does not wait for it
+    round_item = item(f"EMAIL#{request['id']}#requested", "ROUND")
+    assert (round_item["handled"], round_item.get("sent")) == (True, None)
+    # WHEN the acceptance's record follows
+    response = chalice_client.lambda_.invoke("notify", {"Records": [records["MODIFY"]]}).payload
+    # THEN Paul is told he was accepted, and that is the only email
+    assert response == {"batchItemFailures": []}
+    assert [(m.destinations["ToAddresses"], m.subject) for m in aws.emails()[before:]] == [
+        (["paul@example.org"], "Votre demande d'adhésion a été acceptée")
+    ]
+
+
+def test_a_request_withdrawn_before_the_stream_saw_it_is_announced_to_nobody(
+    api, world, flows, make_user, chalice_client, aws, item, reader
+):
+    # GIVEN Paul's request, withdrawn before the stream got to its creation
+    paul = make_user("paul")
+    request = flows.ask(paul, world.org_id)
+    path = f"/organizations/{world.org_id}/membership-requests/{request['id']}"
+    assert api.delete(path, paul).body["request"]["status"] == "withdrawn"
+    records = _records_of(reader, request["id"])
+    before = len(aws.emails())
+    # WHEN both of its records reach the stream function
+    event = {"Records": [records["INSERT"], records["MODIFY"]]}
+    assert chalice_client.lambda_.invoke("notify", event).payload == {"batchItemFailures": []}
+    # THEN no admin is emailed, and the round is closed
+    assert aws.emails()[before:] == []
+    assert item(f"EMAIL#{request['id']}#requested", "ROUND")["handled"] is True

@@ -107,12 +107,30 @@ def test_a_new_request_costs_a_round_check_its_lookups_and_one_ledger_write_per_
         _notify(chalice_client, new)
     with meter.measure() as again:
         _notify(chalice_client, new)
-    # THEN: round check, organization, admins, profiles; one SES call per admin, each
-    # followed by one ledger write (the last one closes the round)
+    # THEN: round check, organization, admins, profiles read with the request's status (one
+    # consistent BatchGetItem: is it still pending?); one SES call per admin, each followed by
+    # one ledger write (the last one closes the round)
     assert _calls(first) == {"GetItem": 2, "Query": 1, "BatchGetItem": 1, "PutItem": 2}
     assert first.ses_calls == 2
     # AND a redelivery reads the round and nothing else
     assert (_calls(again), again.ses_calls) == ({"GetItem": 1}, 0)
+
+
+def test_a_request_closed_before_the_stream_saw_it_costs_the_same_reads_and_one_write(
+    meter, api, world, flows, make_user, chalice_client, records
+):
+    # GIVEN the setup's records handled, then Paul's request accepted before the stream saw it
+    _notify(chalice_client, records())
+    request = flows.ask(make_user("paul"), world.org_id)
+    flows.accept(world.admin, world.org_id, request["id"])
+    inserted = [record for record in records() if record["eventName"] == "INSERT"]
+    # WHEN the record of its creation reaches the stream function
+    with meter.measure() as measured:
+        _notify(chalice_client, inserted)
+    # THEN the same reads as for a pending request (the status comes with the profiles),
+    # no email, and one write that closes the round
+    assert _calls(measured) == {"GetItem": 2, "Query": 1, "BatchGetItem": 1, "PutItem": 1}
+    assert measured.ses_calls == 0
 
 
 def test_an_outcome_costs_its_checks_and_one_email(meter, api, world, flows, chalice_client, records):
@@ -150,7 +168,9 @@ def test_a_batch_looks_each_organization_up_once(meter, api, flows, make_user, c
     admin_lookups = sum(1 for call in measured.dynamodb() if call.operation == "Query")
     assert admin_lookups == 2
     assert calls["GetItem"] == 6 + 2  # a round check per record, an organization read each
-    assert calls["BatchGetItem"] == 6  # the first record's admins and requester, then requesters
+    # each record's request status, with the profiles not read yet: the first record's admins
+    # and requester, then the requesters
+    assert calls["BatchGetItem"] == 6
     # AND one email per admin and request, and one ledger write per email: no more
     assert measured.ses_calls == 12
     assert (calls["PutItem"], calls["UpdateItem"]) == (12, 0)

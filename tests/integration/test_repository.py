@@ -77,3 +77,33 @@ def test_organization_counters_follow_every_change(world, container, item):
     org = item(f"ORG#{world.org_id}", "ORG")
     assert (org["members_count"], org["admins_count"], org["pending_count"]) == ("2", "1", "1")
     assert service.members(world.org_id, 10, None).items[0].user_id == "alice"
+
+
+def test_a_requests_status_is_read_with_the_profiles_as_it_is_now(world, container, flows):
+    # GIVEN Rita's pending request, and Alice's and Rita's stored profiles
+    repository = container.repository
+    org_id, request_id = world.org_id, world.request["id"]
+    # WHEN the stream reads its status with the profiles (one of them unknown)
+    status, profiles = repository.request_status_and_profiles(org_id, request_id, ["alice", "rita", "ghost"])
+    # THEN it is pending, and the known profiles come with their addresses
+    assert status is RequestStatus.PENDING
+    assert {user_id: profile.email for user_id, profile in profiles.items()} == {
+        "alice": "alice@example.org",
+        "rita": "rita@example.org",
+    }
+    # AND once the request is decided, the same read says so at once (a consistent read)
+    flows.refuse(world.admin, org_id, request_id)
+    assert repository.request_status_and_profiles(org_id, request_id, [])[0] is RequestStatus.REFUSED
+    # AND a request that does not exist has no status
+    assert repository.request_status_and_profiles(org_id, "f" * 32, ["alice"])[0] is None
+
+
+def test_a_status_read_with_more_profiles_than_one_batch_holds_reads_them_all(world, container):
+    # GIVEN more users than BatchGetItem takes keys in one call (100), two of them known
+    user_ids = [f"nobody{k}" for k in range(150)] + ["alice", "rita"]
+    # WHEN their profiles are read with the request's status
+    status, profiles = container.repository.request_status_and_profiles(
+        world.org_id, world.request["id"], user_ids
+    )
+    # THEN every key was read, over as many calls as it takes
+    assert (status, sorted(profiles)) == (RequestStatus.PENDING, ["alice", "rita"])

@@ -397,3 +397,65 @@ def test_the_outcome_of_a_request_older_than_the_stream_waits_for_nothing():
     mailer = FlakyMailer()
     notifier, _, _ = _reliable(mailer, now=NOW + timedelta(hours=25))
     assert notifier.notify(PENDING, ACCEPTED).sent == 1
+
+
+# -- the new-request round looks at the request as it is now ------------------------------
+
+
+def test_a_requester_listed_among_the_admins_is_never_emailed_about_their_own_request():
+    # GIVEN Paul's pending request, and an admin listing that already names Paul (accepted
+    # with the admin role since, or an index that is behind)
+    mailer, ledger = FakeMailer(), InMemoryEmailLedger()
+    notifier, _ = _notifier(admins=("alice", "paul", "bea"), mailer=mailer, ledger=ledger)
+    # WHEN the new request is notified
+    outcome = notifier.notify(None, PENDING)
+    # THEN the other admins are emailed, Paul is not, and the round does not expect him
+    assert outcome.sent == 2
+    assert [m.to for m in mailer.sent] == ["alice@example.org", "bea@example.org"]
+    stored = ledger.read("r1", "requested")
+    assert (stored.sent, dict(stored.failed), stored.handled) == ({"alice", "bea"}, {}, True)
+
+
+@pytest.mark.parametrize(
+    "status", [RequestStatus.ACCEPTED, RequestStatus.REFUSED, RequestStatus.WITHDRAWN, None]
+)
+def test_no_new_request_email_for_a_request_closed_before_its_record_is_handled(status):
+    # GIVEN Paul's request, decided or withdrawn (or gone) before the stream handled its
+    # creation
+    mailer, ledger = FakeMailer(), InMemoryEmailLedger()
+    notifier, directory = _notifier(mailer=mailer, ledger=ledger)
+    notifier.metrics = RecordingMetrics()
+    directory.statuses["r1"] = status
+    # WHEN the record of its creation is handled
+    outcome = notifier.notify(None, PENDING)
+    # THEN no admin is emailed, the status was read with the profiles in one read
+    assert (outcome.sent, outcome.failed, mailer.sent) == (0, 0, [])
+    assert directory.status_reads == [("r1", ["alice", "bea", "paul"])]
+    # AND the round is handled all the same, in one write, so that nothing waits for it
+    assert [(write.sent, write.handled) for write in ledger.writes] == [(frozenset(), True)]
+    assert notifier.metrics.counts["RoundsSuperseded"] == 1
+
+
+def test_the_outcome_of_a_request_decided_before_its_creation_was_handled_still_goes_out():
+    # GIVEN Paul's request accepted before the stream handled its creation (both records
+    # are then delivered, in order)
+    mailer = FakeMailer()
+    notifier, directory = _notifier(mailer=mailer)
+    directory.statuses["r1"] = RequestStatus.ACCEPTED
+    accepted = replace(PENDING, status=RequestStatus.ACCEPTED, role=Role.ADMIN, decided_at=NOW)
+    # WHEN both records are handled
+    notifier.notify(None, PENDING)
+    outcome = notifier.notify(PENDING, accepted)
+    # THEN the ordering gate let the outcome through: Paul alone is emailed, once
+    assert outcome.sent == 1
+    assert [(m.to, m.subject) for m in mailer.sent] == [
+        ("paul@example.org", "Votre demande d'adhésion a été acceptée")
+    ]
+
+
+def test_a_request_still_pending_is_announced_as_before():
+    mailer = FakeMailer()
+    notifier, directory = _notifier(mailer=mailer)
+    directory.statuses["r1"] = RequestStatus.PENDING
+    assert notifier.notify(None, PENDING).sent == 2
+    assert directory.status_reads == [("r1", ["alice", "bea", "paul"])]

@@ -99,3 +99,20 @@ def test_an_outcome_in_a_batch_still_reads_its_requester():
     # THEN the acceptance's requester is emailed, from a profile read on its own record
     assert mailer.sent[-1].to == "u2@example.org"
     assert directory.profile_reads == [["alice", "bea", "u1"], ["u2"]]
+
+
+def test_a_batch_reads_each_requests_status_afresh_even_when_every_profile_is_known():
+    # GIVEN two records in one batch: the same requester's requests, the second closed
+    # by the time the stream handles it
+    notifier, directory, mailer, ledger = _setup()
+    directory.statuses["r2"] = RequestStatus.WITHDRAWN
+    second = replace(_request(1), id="r2")
+    # WHEN both are notified in one batch
+    with notifier.batch():
+        notifier.notify(None, _request(1))
+        notifier.notify(None, second)
+    # THEN the second record read its status (with no profile left to read), and only the
+    # first request was announced
+    assert directory.status_reads == [("r1", ["alice", "bea", "u1"]), ("r2", [])]
+    assert [m.to for m in mailer.sent] == ["alice@example.org", "bea@example.org"]
+    assert ledger.read("r2", "requested").handled
