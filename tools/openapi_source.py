@@ -25,6 +25,30 @@ def ok(description: str, schema: dict) -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
+def created(description: str, schema: dict, where: str) -> dict:
+    return ok(description, schema) | {
+        "headers": {
+            "Location": {
+                "description": f"The URL of {where}.",
+                "required": True,
+                "schema": {"type": "string", "format": "uri-reference"},
+            }
+        }
+    }
+
+
+def too_many(description: str, *codes: str) -> dict:
+    return error(description, *codes) | {
+        "headers": {
+            "Retry-After": {
+                "description": "Seconds to wait before trying again.",
+                "required": True,
+                "schema": {"type": "integer", "minimum": 1},
+            }
+        }
+    }
+
+
 def body(name: str, required: bool = True) -> dict:
     return {"required": required, "content": {"application/json": {"schema": ref(name)}}}
 
@@ -84,10 +108,19 @@ NOT_FOUND_REQ = error("No such request visible to the caller", "request_not_foun
 NOT_PENDING = error("The request is already closed", "request_not_pending")
 
 
+# API Gateway's own answer when the stage's rate limit is reached, on any route.
+THROTTLED = too_many("API Gateway's rate limit; Retry-After: 1", "too_many_requests")
+
+
 def secured(operation: dict) -> dict:
     operation["security"] = [{"bearer": []}]
     operation["responses"].setdefault("401", UNAUTHENTICATED)
     operation["responses"].setdefault("403", FORBIDDEN | {"description": "Token refused, or forbidden"})
+    return throttled(operation)
+
+
+def throttled(operation: dict) -> dict:
+    operation["responses"].setdefault("429", THROTTLED)
     return operation
 
 
@@ -284,18 +317,22 @@ REQUEST = REQUESTS + "/{request_id}"
 
 PATHS = {
     "/health": {
-        "get": {
-            "operationId": "health",
-            "summary": "Liveness",
-            "responses": {"200": ok("The service answers", ref("Health"))},
-        }
+        "get": throttled(
+            {
+                "operationId": "health",
+                "summary": "Liveness",
+                "responses": {"200": ok("The service answers", ref("Health"))},
+            }
+        )
     },
     "/openapi.json": {
-        "get": {
-            "operationId": "openapi",
-            "summary": "This document",
-            "responses": {"200": ok("OpenAPI 3 description", {"type": "object"})},
-        }
+        "get": throttled(
+            {
+                "operationId": "openapi",
+                "summary": "This document, with a `servers` entry for the stage it is served from",
+                "responses": {"200": ok("OpenAPI 3 description", {"type": "object"})},
+            }
+        )
     },
     "/organizations": {
         "post": secured(
@@ -303,7 +340,10 @@ PATHS = {
                 "operationId": "createOrganization",
                 "summary": "Create an organization (caller becomes admin)",
                 "requestBody": body("OrganizationCreate"),
-                "responses": {"201": ok("Created", ref("Organization")), "400": BAD},
+                "responses": {
+                    "201": created("Created", ref("Organization"), "the new organization"),
+                    "400": BAD,
+                },
             }
         )
     },
@@ -370,15 +410,18 @@ PATHS = {
                 "summary": "Ask to join the organization",
                 "requestBody": body("MembershipRequestCreate"),
                 "responses": {
-                    "201": ok("The pending request", ref("MembershipRequest")),
+                    "201": created("The pending request", ref("MembershipRequest"), "the new request"),
                     "400": BAD,
                     "404": error("No such organization", "organization_not_found"),
                     "409": error(
                         "Already a member, or a request is pending", "already_member", "request_pending"
                     ),
-                    "429": error(
-                        "Too many pending requests, or asked again too soon",
+                    "429": too_many(
+                        "Too many pending requests (Retry-After: 3600), asked this organization again "
+                        "within REQUEST_COOLDOWN_SECONDS of the previous request (Retry-After: the "
+                        "seconds left), or API Gateway's rate limit (Retry-After: 1)",
                         "too_many_pending_requests",
+                        "request_cooldown",
                         "too_many_requests",
                     ),
                 },
@@ -486,7 +529,9 @@ DOCUMENT = {
         "version": "1.0.0",
         "description": "Ask to join an organization; its admins accept or refuse. Errors are "
         '{"code", "message"}; every route but /health and /openapi.json needs '
-        "a bearer token (an OIDC or Cognito ID token).",
+        "a bearer token (an OIDC or Cognito ID token). Every 429 carries Retry-After, every "
+        "201 a Location. The document served at /openapi.json names in `servers` the root "
+        "it was reached at (the stage's, or a custom domain's base path).",
     },
     "paths": PATHS,
     "components": {
