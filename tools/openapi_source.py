@@ -5,7 +5,13 @@ written once. Run: python tools/openapi_source.py"""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
+
+# Run as a script from anywhere: the rule lives in the service's own validator.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from chalicelib.api.validation import refuses
 
 TARGET = Path(__file__).resolve().parent.parent / "chalicelib" / "openapi.json"
 
@@ -132,38 +138,63 @@ def _class(codes) -> str:
     )
 
 
-# What text fields refuse anywhere: control characters (but tab and line breaks in
-# multi-line text), bidirectional controls, line separators. (Lone surrogates, which
-# no regex dialect can name portably, are refused when the body is parsed.)
-_FORBIDDEN = [
-    (0x00, 0x08),
-    0x0B,
-    0x0C,
-    (0x0E, 0x1F),
-    (0x7F, 0x9F),
-    0x200E,
-    0x200F,
-    (0x202A, 0x202E),
-    (0x2066, 0x2069),
-    0x2028,
-    0x2029,
-]
-_LINE_BREAKS = [0x09, 0x0A, 0x0D]
+def _ranges(codes: list[int]) -> list[int | tuple[int, int]]:
+    ranges: list[list[int]] = []
+    for code in codes:
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    return [start if start == end else (start, end) for start, end in ranges]
+
+
+def _refused_in_bmp(multiline: bool) -> list[int | tuple[int, int]]:
+    """What plain text refuses in the Basic Multilingual Plane, the only characters an
+    ECMA-262 pattern without the u flag can name. Surrogates stay out: in such a pattern
+    they would bar every character beyond the plane, which JavaScript sees as two of
+    them; a lone one is refused when the body is parsed."""
+    return _ranges(
+        [
+            code
+            for code in range(0x10000)
+            if not 0xD800 <= code <= 0xDFFF and refuses(chr(code), multiline=multiline)
+        ]
+    )
+
+
 # Python's str.strip() removes these; a required field needs something else.
 _SPACES = [code for code in range(0x110000) if chr(code).isspace()]
-_ANY = _class(_FORBIDDEN)
-_ANY_LINE = _class(_FORBIDDEN + _LINE_BREAKS)
+
+PLAIN_TEXT = (
+    "Plain text: no character of general category Cc (controls), Cf (format: bidi "
+    "controls, zero-width characters, soft hyphen, tags...), Co (private use), Cs "
+    "(surrogates) or Cn (unassigned, noncharacters), no line or paragraph separator "
+    "(U+2028, U+2029) and no Default_Ignorable_Code_Point (e.g. U+034F, variation "
+    "selectors, Hangul fillers), as of Unicode 15.1; {lines}. Refused with 400 "
+    "invalid_request. Length counts code points as sent; the text is stored "
+    "NFC-normalized, CR LF and CR as LF, surrounding whitespace trimmed{required}. "
+    "`pattern` states the rule for the Basic Multilingual Plane only; x-plain-text names it."
+)
 
 
 def text(max_length: int, *, required: bool, multiline: bool) -> dict:
-    """A text field: trimmed by the service, and these patterns say which raw strings it accepts."""
-    forbidden = _ANY if multiline else _ANY_LINE
+    """A plain text field (chalicelib/api/validation.py enforces its whole rule)."""
+    forbidden = _class(_refused_in_bmp(multiline))
     pattern = (
-        f"^[^{forbidden}]*[^{forbidden}{_class(_SPACES)}][^{forbidden}]*$"
+        f"^[^{forbidden}]*[^{forbidden}{_class(_ranges(_SPACES))}][^{forbidden}]*$"
         if required
         else f"^[^{forbidden}]*$"
     )
-    schema = {"type": "string", "maxLength": max_length, "pattern": pattern}
+    schema = {
+        "type": "string",
+        "maxLength": max_length,
+        "pattern": pattern,
+        "x-plain-text": "multi-line" if multiline else "single-line",
+        "description": PLAIN_TEXT.format(
+            lines="tab, LF and CR allowed" if multiline else "one line: no tab, LF or CR",
+            required=", and then not empty" if required else "",
+        ),
+    }
     if required:
         schema["minLength"] = 1
     return schema
