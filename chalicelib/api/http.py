@@ -36,7 +36,7 @@ from chalicelib.errors import (
 logger = logging.getLogger(__name__)
 
 # Looked up along each error's class hierarchy (status_of), so a subclass answers as
-# its parent does; tests/unit/test_http_errors.py checks that every domain error has one.
+# its parent does; tests/api/test_error_mapping.py checks that every domain error has one.
 STATUS_BY_ERROR: dict[type[DomainError], int] = {
     InvalidRequest: 400,
     InvalidCursor: 400,
