@@ -7,6 +7,8 @@ from __future__ import annotations
 class DomainError(Exception):
     code = "domain_error"
     message = "The operation could not be completed."
+    #: When trying again may succeed, in seconds (HTTP sends it as Retry-After).
+    retry_after_seconds: int | None = None
 
     def __init__(self, message: str | None = None) -> None:
         super().__init__(message or self.message)
@@ -64,11 +66,20 @@ class RequestPending(DomainError):
 class TooManyPendingRequests(DomainError):
     code = "too_many_pending_requests"
     message = "You have too many pending membership requests."
+    # A slot frees when an admin decides one of the requests, which takes people hours,
+    # or at once when the requester withdraws one: an hour is the wait worth suggesting.
+    retry_after_seconds = 3600
 
 
 class AskedTooRecently(DomainError):
-    code = "too_many_requests"
+    """The per-organization pause between two requests (REQUEST_COOLDOWN_SECONDS)."""
+
+    code = "request_cooldown"
     message = "You asked to join this organization a moment ago; please wait a few minutes."
+
+    def __init__(self, retry_after_seconds: int, message: str | None = None) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = max(1, retry_after_seconds)
 
 
 class RequestNotPending(DomainError):

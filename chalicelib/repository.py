@@ -20,6 +20,7 @@ from typing import Any
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import (
+    CancellationReason,
     GetError,
     PutError,
     PynamoDBException,
@@ -286,6 +287,11 @@ def _index_keys(number: int) -> set[str]:
 # -- transactions -------------------------------------------------------------------------
 
 
+# What a conditional step stands for when its condition fails: a domain error, or a
+# function of the item that failed it.
+_StepError = DomainError | Callable[[dict[str, Any] | None], DomainError] | None
+
+
 @dataclass
 class _Writes:
     """A transaction under construction that remembers which domain error each
@@ -297,11 +303,11 @@ class _Writes:
     add steps in the order their errors should be reported.
     """
 
-    groups: dict[str, list[tuple[int, tuple, DomainError | None]]] = field(
+    groups: dict[str, list[tuple[int, tuple, _StepError]]] = field(
         default_factory=lambda: {"check": [], "delete": [], "put": [], "update": []}
     )
 
-    def _add(self, kind: str, args: tuple, error: DomainError | None) -> None:
+    def _add(self, kind: str, args: tuple, error: _StepError) -> None:
         self.groups[kind].append((sum(map(len, self.groups.values())), args, error))
 
     def check(self, model_cls, hash_key, range_key, condition: Condition, error: DomainError):
@@ -310,8 +316,14 @@ class _Writes:
     def delete(self, item, condition: Condition | None = None, error: DomainError | None = None):
         self._add("delete", (item, condition), error)
 
-    def put(self, item, condition: Condition | None = None, error: DomainError | None = None):
-        self._add("put", (item, condition), error)
+    def put(
+        self,
+        item,
+        condition: Condition | None = None,
+        error: _StepError = None,
+        return_values: str | None = None,
+    ):
+        self._add("put", (item, condition, return_values), error)
 
     def update(
         self,
@@ -327,22 +339,27 @@ class _Writes:
             transaction.condition_check(model_cls, hash_key, range_key, condition=condition)
         for _, (item, condition), _ in self.groups["delete"]:
             transaction.delete(item, condition=condition)
-        for _, (item, condition), _ in self.groups["put"]:
-            transaction.save(item, condition=condition)
+        for _, (item, condition, return_values), _ in self.groups["put"]:
+            transaction.save(item, condition=condition, return_values=return_values)
         for _, (item, actions, condition), _ in self.groups["update"]:
             transaction.update(item, actions=actions, condition=condition)
 
-    def first_failure(self, codes: list[str | None]) -> DomainError | None:
-        """The error of the earliest-added step whose condition failed."""
+    def first_failure(self, reasons: list[CancellationReason | None]) -> DomainError | None:
+        """The error of the earliest-added step whose condition failed; a step whose
+        error is a function gets the item that failed the condition (if it asked for it
+        with ``return_values="ALL_OLD"``)."""
         sent = [step for kind in ("check", "delete", "put", "update") for step in self.groups[kind]]
         failed = [
-            (order, error)
-            for (order, _, error), code in zip(sent, codes, strict=False)
-            if code == "ConditionalCheckFailed"
+            (order, error, reason)
+            for (order, _, error), reason in zip(sent, reasons, strict=False)
+            if reason is not None and reason.code == "ConditionalCheckFailed"
         ]
         if not failed:
             return None
-        return min(failed, key=lambda pair: pair[0])[1] or Conflict()
+        _, error, reason = min(failed, key=lambda step: step[0])
+        if callable(error):
+            return error(reason.raw_item)
+        return error or Conflict()
 
 
 class PynamoMembershipRepository:
@@ -361,8 +378,9 @@ class PynamoMembershipRepository:
                     writes.apply(transaction)
                 return
             except TransactWriteError as e:
-                codes = [reason.code if reason else None for reason in e.cancellation_reasons or []]
-                error = writes.first_failure(codes)
+                reasons = e.cancellation_reasons or []
+                codes = [reason.code if reason else None for reason in reasons]
+                error = writes.first_failure(reasons)
                 if error is not None:
                     raise error from e
                 if "TransactionConflict" not in codes:
@@ -593,6 +611,13 @@ class PynamoMembershipRepository:
             error=Conflict(),
         )
         asked_at = int(request.created_at.timestamp())
+
+        def asked_too_recently(old: dict[str, Any] | None) -> AskedTooRecently:
+            # DynamoDB hands back the item that failed the condition (ALL_OLD), so the
+            # wait left is known without another read.
+            last = LastAskedModel.from_raw_data(old).asked_at if old else asked_at
+            return AskedTooRecently(retry_after_seconds=int(last) + cooldown_seconds - asked_at)
+
         writes.put(
             LastAskedModel(
                 org_pk,
@@ -602,7 +627,8 @@ class PynamoMembershipRepository:
             ),
             condition=LastAskedModel.pk.does_not_exist()
             | (LastAskedModel.asked_at <= asked_at - cooldown_seconds),
-            error=AskedTooRecently(),
+            error=asked_too_recently,
+            return_values="ALL_OLD",
         )
         writes.update(
             profile_item(requester),

@@ -14,6 +14,8 @@ import sys
 from pathlib import Path
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
+# The hooks the configuration names are imported from here (schemathesis adds its cwd).
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def fuzz(state_dir: Path, max_examples: int, seed: int | None = None, output=None) -> int:
@@ -73,6 +75,7 @@ def fuzz(state_dir: Path, max_examples: int, seed: int | None = None, output=Non
     return subprocess.run(  # noqa: S603 (our own command line)
         command,
         check=False,
+        cwd=ROOT,
         stdout=output,
         stderr=subprocess.STDOUT if output else None,
     ).returncode

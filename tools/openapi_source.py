@@ -5,7 +5,13 @@ written once. Run: python tools/openapi_source.py"""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
+
+# Run as a script from anywhere: the rule lives in the service's own validator.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from chalicelib.api.validation import refuses
 
 TARGET = Path(__file__).resolve().parent.parent / "chalicelib" / "openapi.json"
 
@@ -23,6 +29,30 @@ def error(description: str, *codes: str) -> dict:
 
 def ok(description: str, schema: dict) -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def created(description: str, schema: dict, where: str) -> dict:
+    return ok(description, schema) | {
+        "headers": {
+            "Location": {
+                "description": f"The URL of {where}.",
+                "required": True,
+                "schema": {"type": "string", "format": "uri-reference"},
+            }
+        }
+    }
+
+
+def too_many(description: str, *codes: str) -> dict:
+    return error(description, *codes) | {
+        "headers": {
+            "Retry-After": {
+                "description": "Seconds to wait before trying again.",
+                "required": True,
+                "schema": {"type": "integer", "minimum": 1},
+            }
+        }
+    }
 
 
 def body(name: str, required: bool = True) -> dict:
@@ -89,10 +119,19 @@ NOT_VERIFIED = error(
 )
 
 
+# API Gateway's own answer when the stage's rate limit is reached, on any route.
+THROTTLED = too_many("API Gateway's rate limit; Retry-After: 1", "too_many_requests")
+
+
 def secured(operation: dict) -> dict:
     operation["security"] = [{"bearer": []}]
     operation["responses"].setdefault("401", UNAUTHENTICATED)
     operation["responses"].setdefault("403", FORBIDDEN | {"description": "Token refused, or forbidden"})
+    return throttled(operation)
+
+
+def throttled(operation: dict) -> dict:
+    operation["responses"].setdefault("429", THROTTLED)
     return operation
 
 
@@ -104,38 +143,63 @@ def _class(codes) -> str:
     )
 
 
-# What text fields refuse anywhere: control characters (but tab and line breaks in
-# multi-line text), bidirectional controls, line separators. (Lone surrogates, which
-# no regex dialect can name portably, are refused when the body is parsed.)
-_FORBIDDEN = [
-    (0x00, 0x08),
-    0x0B,
-    0x0C,
-    (0x0E, 0x1F),
-    (0x7F, 0x9F),
-    0x200E,
-    0x200F,
-    (0x202A, 0x202E),
-    (0x2066, 0x2069),
-    0x2028,
-    0x2029,
-]
-_LINE_BREAKS = [0x09, 0x0A, 0x0D]
+def _ranges(codes: list[int]) -> list[int | tuple[int, int]]:
+    ranges: list[list[int]] = []
+    for code in codes:
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    return [start if start == end else (start, end) for start, end in ranges]
+
+
+def _refused_in_bmp(multiline: bool) -> list[int | tuple[int, int]]:
+    """What plain text refuses in the Basic Multilingual Plane, the only characters an
+    ECMA-262 pattern without the u flag can name. Surrogates stay out: in such a pattern
+    they would bar every character beyond the plane, which JavaScript sees as two of
+    them; a lone one is refused when the body is parsed."""
+    return _ranges(
+        [
+            code
+            for code in range(0x10000)
+            if not 0xD800 <= code <= 0xDFFF and refuses(chr(code), multiline=multiline)
+        ]
+    )
+
+
 # Python's str.strip() removes these; a required field needs something else.
 _SPACES = [code for code in range(0x110000) if chr(code).isspace()]
-_ANY = _class(_FORBIDDEN)
-_ANY_LINE = _class(_FORBIDDEN + _LINE_BREAKS)
+
+PLAIN_TEXT = (
+    "Plain text: no character of general category Cc (controls), Cf (format: bidi "
+    "controls, zero-width characters, soft hyphen, tags...), Co (private use), Cs "
+    "(surrogates) or Cn (unassigned, noncharacters), no line or paragraph separator "
+    "(U+2028, U+2029) and no Default_Ignorable_Code_Point (e.g. U+034F, variation "
+    "selectors, Hangul fillers), as of Unicode 15.1; {lines}. Refused with 400 "
+    "invalid_request. Length counts code points as sent; the text is stored "
+    "NFC-normalized, CR LF and CR as LF, surrounding whitespace trimmed{required}. "
+    "`pattern` states the rule for the Basic Multilingual Plane only; x-plain-text names it."
+)
 
 
 def text(max_length: int, *, required: bool, multiline: bool) -> dict:
-    """A text field: trimmed by the service, and these patterns say which raw strings it accepts."""
-    forbidden = _ANY if multiline else _ANY_LINE
+    """A plain text field (chalicelib/api/validation.py enforces its whole rule)."""
+    forbidden = _class(_refused_in_bmp(multiline))
     pattern = (
-        f"^[^{forbidden}]*[^{forbidden}{_class(_SPACES)}][^{forbidden}]*$"
+        f"^[^{forbidden}]*[^{forbidden}{_class(_ranges(_SPACES))}][^{forbidden}]*$"
         if required
         else f"^[^{forbidden}]*$"
     )
-    schema = {"type": "string", "maxLength": max_length, "pattern": pattern}
+    schema = {
+        "type": "string",
+        "maxLength": max_length,
+        "pattern": pattern,
+        "x-plain-text": "multi-line" if multiline else "single-line",
+        "description": PLAIN_TEXT.format(
+            lines="tab, LF and CR allowed" if multiline else "one line: no tab, LF or CR",
+            required=", and then not empty" if required else "",
+        ),
+    }
     if required:
         schema["minLength"] = 1
     return schema
@@ -289,18 +353,22 @@ REQUEST = REQUESTS + "/{request_id}"
 
 PATHS = {
     "/health": {
-        "get": {
-            "operationId": "health",
-            "summary": "Liveness",
-            "responses": {"200": ok("The service answers", ref("Health"))},
-        }
+        "get": throttled(
+            {
+                "operationId": "health",
+                "summary": "Liveness",
+                "responses": {"200": ok("The service answers", ref("Health"))},
+            }
+        )
     },
     "/openapi.json": {
-        "get": {
-            "operationId": "openapi",
-            "summary": "This document",
-            "responses": {"200": ok("OpenAPI 3 description", {"type": "object"})},
-        }
+        "get": throttled(
+            {
+                "operationId": "openapi",
+                "summary": "This document, with a `servers` entry for the stage it is served from",
+                "responses": {"200": ok("OpenAPI 3 description", {"type": "object"})},
+            }
+        )
     },
     "/organizations": {
         "post": secured(
@@ -308,7 +376,11 @@ PATHS = {
                 "operationId": "createOrganization",
                 "summary": "Create an organization (caller becomes admin)",
                 "requestBody": body("OrganizationCreate"),
-                "responses": {"201": ok("Created", ref("Organization")), "400": BAD, "403": NOT_VERIFIED},
+                "responses": {
+                    "201": created("Created", ref("Organization"), "the new organization"),
+                    "400": BAD,
+                    "403": NOT_VERIFIED,
+                },
             }
         )
     },
@@ -375,16 +447,19 @@ PATHS = {
                 "summary": "Ask to join the organization",
                 "requestBody": body("MembershipRequestCreate"),
                 "responses": {
-                    "201": ok("The pending request", ref("MembershipRequest")),
+                    "201": created("The pending request", ref("MembershipRequest"), "the new request"),
                     "400": BAD,
                     "403": NOT_VERIFIED,
                     "404": error("No such organization", "organization_not_found"),
                     "409": error(
                         "Already a member, or a request is pending", "already_member", "request_pending"
                     ),
-                    "429": error(
-                        "Too many pending requests, or asked again too soon",
+                    "429": too_many(
+                        "Too many pending requests (Retry-After: 3600), asked this organization again "
+                        "within REQUEST_COOLDOWN_SECONDS of the previous request (Retry-After: the "
+                        "seconds left), or API Gateway's rate limit (Retry-After: 1)",
                         "too_many_pending_requests",
+                        "request_cooldown",
                         "too_many_requests",
                     ),
                 },
@@ -492,7 +567,9 @@ DOCUMENT = {
         "version": "1.0.0",
         "description": "Ask to join an organization; its admins accept or refuse. Errors are "
         '{"code", "message"}; every route but /health and /openapi.json needs '
-        "a bearer token (an OIDC or Cognito ID token).",
+        "a bearer token (an OIDC or Cognito ID token). Every 429 carries Retry-After, every "
+        "201 a Location. The document served at /openapi.json names in `servers` the root "
+        "it was reached at (the stage's, or a custom domain's base path).",
     },
     "paths": PATHS,
     "components": {

@@ -36,6 +36,8 @@ from chalicelib.errors import (
 
 logger = logging.getLogger(__name__)
 
+# Looked up along each error's class hierarchy (status_of), so a subclass answers as
+# its parent does; tests/api/test_error_mapping.py checks that every domain error has one.
 STATUS_BY_ERROR: dict[type[DomainError], int] = {
     InvalidRequest: 400,
     InvalidCursor: 400,
@@ -68,14 +70,29 @@ MAX_BODY_BYTES = 16 * 1024
 _JSON_HEADERS = {"Content-Type": "application/json"}
 _ID = re.compile(r"^[0-9a-f]{32}$")
 _USER_ID = re.compile(r"^[A-Za-z0-9._:@|+-]{1,128}$")
+_LIMIT = re.compile(r"0*[0-9]{1,3}")
+_HOST = re.compile(r"[A-Za-z0-9.-]{1,253}(?::[0-9]{1,5})?")
+
+
+def status_of(error_type: type[DomainError]) -> int | None:
+    """The status of the nearest class in the error's hierarchy that has one."""
+    for cls in error_type.__mro__:
+        if cls in STATUS_BY_ERROR:
+            return STATUS_BY_ERROR[cls]
+    return None
 
 
 def error_response(error: DomainError) -> Response:
-    return Response(
-        body={"code": error.code, "message": error.message},
-        status_code=STATUS_BY_ERROR.get(type(error), 400),
-        headers=_JSON_HEADERS,
-    )
+    status = status_of(type(error))
+    if status is None:
+        # A domain error nobody mapped is our bug, not the client's: answer like any
+        # other crash (and raise the 5xx alarm) rather than blame the request.
+        logger.error("no HTTP status for %s", type(error).__name__)
+        status = 500
+    headers = dict(_JSON_HEADERS)
+    if error.retry_after_seconds is not None:
+        headers["Retry-After"] = str(error.retry_after_seconds)
+    return Response(body={"code": error.code, "message": error.message}, status_code=status, headers=headers)
 
 
 def normalize_errors(event, get_response):
@@ -91,10 +108,17 @@ def normalize_errors(event, get_response):
 
 
 def route(
-    bp: Blueprint, path: str, *, methods: list[str], status: int = 200, public: bool = False
+    bp: Blueprint,
+    path: str,
+    *,
+    methods: list[str],
+    status: int = 200,
+    public: bool = False,
+    location: Callable[[dict[str, Any]], str] | None = None,
 ) -> Callable:
     """Register a JSON view: authenticated unless ``public``, answered with ``status``,
-    its domain errors turned into the contract's error responses."""
+    its domain errors turned into the contract's error responses. ``location`` gives
+    the path, under the API's root, of what the view created (its ``Location``)."""
 
     def register(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
@@ -105,7 +129,10 @@ def route(
                 return error_response(error)
             if status == 204:
                 return Response(body="", status_code=204)
-            return Response(body=body, status_code=status, headers=_JSON_HEADERS)
+            headers = dict(_JSON_HEADERS)
+            if location is not None:
+                headers["Location"] = base_url(bp.current_request) + location(body)
+            return Response(body=body, status_code=status, headers=headers)
 
         bp.route(
             path,
@@ -152,7 +179,9 @@ def limit_param(request, default: int = 20) -> int:
     raw = query_param(request, "limit")
     if raw is None:
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= 100:
+    # ASCII digits only: str.isdigit() and int() also take "²", "٥" or "５", and int()
+    # takes "1_0" and " 7". The length bound keeps int() away from huge inputs.
+    if not _LIMIT.fullmatch(raw) or not 1 <= int(raw) <= 100:
         raise InvalidRequest("limit must be an integer from 1 to 100.")
     return int(raw)
 
@@ -176,14 +205,41 @@ def cursor_param(request) -> str | None:
     return raw
 
 
-def object_id(value: str, missing: DomainError) -> str:
-    """Ids are ours: anything not shaped like one cannot exist."""
-    if not _ID.match(value):
-        raise missing
+def object_id(value: str, missing: type[DomainError]) -> str:
+    """Ids are ours: anything not shaped like one cannot exist.
+
+    ``missing`` is the error class, raised afresh each time: an instance kept and
+    raised again would carry every earlier traceback along in a warm container."""
+    if not _ID.fullmatch(value):
+        raise missing()
     return value
 
 
 def user_id(value: str) -> str:
-    if not _USER_ID.match(value):
+    if not _USER_ID.fullmatch(value):
         raise MemberNotFound()
     return value
+
+
+def base_url(request) -> str:
+    """The API's root as the caller reached it, e.g. ``https://<id>.execute-api.<region>.amazonaws.com/api``
+    deployed, ``http://127.0.0.1:8000`` under ``chalice local``.
+
+    API Gateway's ``requestContext.path`` is the path the caller sent: the stage first on
+    the execute-api domain, a custom domain's base path, or nothing locally; what precedes
+    this route's own path in it is the root. A Host that is not a plain host name gives a
+    root relative to the caller's origin instead of echoing it."""
+    context = request.context or {}
+    own_path = context.get("resourcePath", "")
+    for name, value in (request.uri_params or {}).items():
+        own_path = own_path.replace("{" + name + "}", value)
+    sent_path = context.get("path", "")
+    if own_path and sent_path.endswith(own_path):
+        prefix = sent_path[: len(sent_path) - len(own_path)]
+    else:
+        prefix = f"/{context['stage']}" if context.get("stage") else ""
+    host = request.headers.get("host", "")
+    if not _HOST.fullmatch(host):
+        return prefix
+    scheme = request.headers.get("x-forwarded-proto", "http").lower()
+    return f"{'https' if scheme == 'https' else 'http'}://{host}{prefix}"

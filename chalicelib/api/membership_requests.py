@@ -22,16 +22,18 @@ bp = Blueprint(__name__)
 
 _REQUESTS = "/organizations/{org_id}/membership-requests"
 _REQUEST = _REQUESTS + "/{request_id}"
-_ORG = OrganizationNotFound()
-_REQ = RequestNotFound()
 
 
-@route(bp, _REQUESTS, methods=["POST"], status=201)
+def _created_request(body: dict) -> str:
+    return f"/organizations/{body['organization_id']}/membership-requests/{body['id']}"
+
+
+@route(bp, _REQUESTS, methods=["POST"], status=201, location=_created_request)
 def ask_to_join(org_id):
     request = bp.current_request
     data = json_body(request, "MembershipRequestCreate")
     created = container().membership_requests.ask(
-        caller_of(request), object_id(org_id, _ORG), data["comment"]
+        caller_of(request), object_id(org_id, OrganizationNotFound), data["comment"]
     )
     return rep.membership_request(created)
 
@@ -41,7 +43,7 @@ def list_organization_requests(org_id):
     request = bp.current_request
     result = container().membership_requests.list_for_organization(
         caller_of(request),
-        object_id(org_id, _ORG),
+        object_id(org_id, OrganizationNotFound),
         status_param(request, RequestStatus.PENDING),
         limit_param(request),
         cursor_param(request),
@@ -52,7 +54,9 @@ def list_organization_requests(org_id):
 @route(bp, _REQUEST, methods=["GET"])
 def get_membership_request(org_id, request_id):
     found = container().membership_requests.get(
-        caller_of(bp.current_request), object_id(org_id, _REQ), object_id(request_id, _REQ)
+        caller_of(bp.current_request),
+        object_id(org_id, RequestNotFound),
+        object_id(request_id, RequestNotFound),
     )
     return rep.membership_request(found)
 
@@ -63,8 +67,8 @@ def accept_membership_request(org_id, request_id):
     data = json_body(request, "AcceptDecision")
     accepted, member = container().membership_requests.accept(
         caller_of(request),
-        object_id(org_id, _REQ),
-        object_id(request_id, _REQ),
+        object_id(org_id, RequestNotFound),
+        object_id(request_id, RequestNotFound),
         Role(data.get("role", Role.EDITOR.value)),
     )
     return {"request": rep.membership_request(accepted), "member": rep.member(member)}
@@ -75,7 +79,10 @@ def refuse_membership_request(org_id, request_id):
     request = bp.current_request
     data = json_body(request, "RefuseDecision")
     refused = container().membership_requests.refuse(
-        caller_of(request), object_id(org_id, _REQ), object_id(request_id, _REQ), data.get("reason")
+        caller_of(request),
+        object_id(org_id, RequestNotFound),
+        object_id(request_id, RequestNotFound),
+        data.get("reason"),
     )
     return {"request": rep.membership_request(refused)}
 
@@ -83,7 +90,9 @@ def refuse_membership_request(org_id, request_id):
 @route(bp, _REQUEST, methods=["DELETE"])
 def withdraw_membership_request(org_id, request_id):
     withdrawn = container().membership_requests.withdraw(
-        caller_of(bp.current_request), object_id(org_id, _REQ), object_id(request_id, _REQ)
+        caller_of(bp.current_request),
+        object_id(org_id, RequestNotFound),
+        object_id(request_id, RequestNotFound),
     )
     return {"request": rep.membership_request(withdrawn)}
 

@@ -12,10 +12,8 @@ from chalicelib.errors import OrganizationNotFound
 
 bp = Blueprint(__name__)
 
-_ORG = OrganizationNotFound()
 
-
-@route(bp, "/organizations", methods=["POST"], status=201)
+@route(bp, "/organizations", methods=["POST"], status=201, location=lambda org: f"/organizations/{org['id']}")
 def create_organization():
     request = bp.current_request
     data = json_body(request, "OrganizationCreate")
@@ -25,7 +23,9 @@ def create_organization():
 
 @route(bp, "/organizations/{org_id}", methods=["GET"])
 def get_organization(org_id):
-    view = container().organizations.view(caller_of(bp.current_request), object_id(org_id, _ORG))
+    view = container().organizations.view(
+        caller_of(bp.current_request), object_id(org_id, OrganizationNotFound)
+    )
     return rep.organization(view.organization, view)
 
 
@@ -33,7 +33,7 @@ def get_organization(org_id):
 def list_members(org_id):
     request = bp.current_request
     result = container().organizations.members(
-        object_id(org_id, _ORG), limit_param(request), cursor_param(request)
+        object_id(org_id, OrganizationNotFound), limit_param(request), cursor_param(request)
     )
     return rep.page(result, rep.member)
 
@@ -43,7 +43,7 @@ def change_member_role(org_id, member_id):
     request = bp.current_request
     data = json_body(request, "RoleChange")
     membership = container().organizations.change_role(
-        caller_of(request), object_id(org_id, _ORG), user_id(member_id), Role(data["role"])
+        caller_of(request), object_id(org_id, OrganizationNotFound), user_id(member_id), Role(data["role"])
     )
     return rep.member(membership)
 
@@ -51,5 +51,5 @@ def change_member_role(org_id, member_id):
 @route(bp, "/organizations/{org_id}/members/{member_id}", methods=["DELETE"], status=204)
 def remove_member(org_id, member_id):
     container().organizations.remove_member(
-        caller_of(bp.current_request), object_id(org_id, _ORG), user_id(member_id)
+        caller_of(bp.current_request), object_id(org_id, OrganizationNotFound), user_id(member_id)
     )

@@ -96,6 +96,8 @@ def test_a_user_holds_at_most_ten_pending_requests(api, flows, make_user, items)
     before = items()
     reply = api.post(_requests(orgs[10]), paul, {"comment": "one too many"})
     assert (reply.status, reply.body["code"]) == (429, "too_many_pending_requests")
+    # A slot frees when an admin decides or he withdraws: he is told to come back in an hour.
+    assert reply.headers["Retry-After"] == "3600"
     assert items() == before
 
 
@@ -256,7 +258,7 @@ def test_requester_withdraws_and_may_ask_again_after_a_pause(api, world, flows, 
     reply = api.post(
         f"/organizations/{world.org_id}/membership-requests", world.requester, {"comment": "Second try"}
     )
-    assert (reply.status, reply.body["code"]) == (429, "too_many_requests")
+    assert (reply.status, reply.body["code"]) == (429, "request_cooldown")
     clock.advance(301)
     again = flows.ask(world.requester, world.org_id, "Second try")
     assert again["id"] != world.request["id"]
@@ -283,3 +285,41 @@ def test_only_the_requester_withdraws(api, world, items):
         reply = api.delete(path, caller)
         assert (reply.status, reply.body["code"]) == (404, "request_not_found")
     assert items() == before
+
+
+def test_asking_again_too_soon_says_how_many_seconds_are_left(api, world, item, items, clock):
+    # GIVEN a requester who withdrew her request, then waited 100 of the 300 seconds
+    base = _requests(world.org_id)
+    assert api.delete(f"{base}/{world.request['id']}", world.requester).status == 200
+    asked_at = int(item(f"ORG#{world.org_id}", "ASKED#rita")["asked_at"])
+    clock.advance(100)
+    before = items()
+    # WHEN she asks again
+    sent = int(clock().timestamp())
+    reply = api.post(base, world.requester, {"comment": "Second try"})
+    answered = int(clock().timestamp())
+    # THEN the pause has its own code (not API Gateway's throttling), the seconds left
+    # of it, and nothing is written
+    assert (reply.status, reply.body["code"]) == (429, "request_cooldown")
+    left = int(reply.headers["Retry-After"])
+    assert asked_at + 300 - answered <= left <= asked_at + 300 - sent
+    assert 190 <= left <= 200
+    assert items() == before
+    # AND once that much time has passed, asking works
+    clock.advance(left + 1)
+    assert api.post(base, world.requester, {"comment": "Second try"}).status == 201
+
+
+def test_a_new_request_is_answered_with_its_location(api, world, make_user, item):
+    paul = make_user("paul")
+    # WHEN he asks to join (through a client that names the host, as every client does)
+    reply = api.post(_requests(world.org_id), paul, {"comment": "Hi"}, headers={"Host": "127.0.0.1:8000"})
+    # THEN the answer says where the new request lives, and that address serves it
+    assert reply.status == 201
+    location = reply.headers["Location"]
+    assert (
+        location
+        == f"http://127.0.0.1:8000/organizations/{world.org_id}/membership-requests/{reply.body['id']}"
+    )
+    assert api.get(location.removeprefix("http://127.0.0.1:8000"), paul).body == reply.body
+    assert item(f"ORG#{world.org_id}", f"REQ#{reply.body['id']}")["user_id"] == "paul"

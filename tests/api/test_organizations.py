@@ -30,6 +30,17 @@ def test_creating_an_organization_makes_the_caller_its_admin(api, make_user, ite
     assert (profile["email"], profile["locale"]) == ("alice@example.org", "fr")
 
 
+def test_a_new_organization_is_answered_with_its_location(api, make_user, item):
+    alice = make_user("alice")
+    # WHEN she creates an organization through a client that sends no Host header
+    reply = api.post("/organizations", alice, {"name": "Etalab"})
+    # THEN its Location is relative to the API's root, and serves what was created
+    assert reply.status == 201
+    assert reply.headers["Location"] == f"/organizations/{reply.body['id']}"
+    assert api.get(reply.headers["Location"], alice).body == reply.body
+    assert item(f"ORG#{reply.body['id']}", "ORG")["name"] == "Etalab"
+
+
 def test_creating_an_organization_refuses_invalid_bodies_and_writes_nothing(api, make_user, items):
     alice = make_user("alice")
     for body in (

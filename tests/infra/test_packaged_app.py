@@ -340,6 +340,7 @@ def error_schema() -> dict[str, Any]:
         "DEFAULT_4XX",
         "DEFAULT_5XX",
         "THROTTLED",
+        "QUOTA_EXCEEDED",
         "MISSING_AUTHENTICATION_TOKEN",
     ],
 )
@@ -354,6 +355,22 @@ def test_api_gateways_own_errors_have_the_apis_error_shape(sam, error_schema, re
     # THEN the client sees the same {"code", "message"} as from the application
     jsonschema.validate(rendered, error_schema)
     assert set(rendered) == {"code", "message"}
+
+
+@pytest.mark.parametrize(("response", "seconds"), [("THROTTLED", 1), ("QUOTA_EXCEEDED", 3600)])
+def test_api_gateways_own_429s_say_when_to_retry(sam, response, seconds):
+    # GIVEN a refusal API Gateway answers itself when a limit is reached
+    answer = sam["Resources"]["RestAPI"]["Properties"]["GatewayResponses"][response]
+    # THEN it is a 429 in the API's throttling code, with a Retry-After in seconds
+    # (a quoted literal is a static header value in API Gateway's mapping syntax)
+    assert answer["StatusCode"] == 429
+    assert (
+        json.loads(
+            answer["ResponseTemplates"]["application/json"].replace("$context.error.messageString", '""')
+        )["code"]
+        == "too_many_requests"
+    )
+    assert answer["ResponseParameters"]["Headers"] == {"Retry-After": f"'{seconds}'"}
 
 
 def test_api_is_throttled_on_every_route(sam):

@@ -4,6 +4,7 @@ stay bounded whatever a user tries."""
 from __future__ import annotations
 
 import json
+from urllib.parse import quote
 
 import pytest
 
@@ -45,6 +46,39 @@ def test_hostile_queries_get_a_clean_400(api, world, query):
     reply = api.get(f"/organizations/{world.org_id}/membership-requests{query}", world.admin)
     assert reply.status == 400
     assert reply.body["code"] in ("invalid_request", "invalid_cursor")
+
+
+# Digits str.isdigit() accepts but int() refuses (superscripts, circled), digits of
+# other scripts int() reads (Arabic-Indic, fullwidth), and what int() forgives.
+NOT_ASCII_DIGITS = ["²", "①", "³", "٥", "５", "1٥", "1_0", " 7", "7 ", "+5", "0x10", "1" * 5000]
+
+
+@pytest.mark.parametrize("value", NOT_ASCII_DIGITS, ids=ascii)
+@pytest.mark.parametrize(
+    "listing",
+    ["/organizations/{org}/membership-requests", "/organizations/{org}/members", "/me/membership-requests"],
+)
+def test_a_limit_that_is_not_ascii_digits_gets_a_clean_400(api, world, listing, value):
+    # WHEN a listing is asked for a limit spelled in anything but ASCII digits
+    reply = api.get(f"{listing.format(org=world.org_id)}?limit={quote(value)}", world.admin)
+    # THEN the answer is the contract's 400, never a crash nor a page of 5
+    assert (reply.status, reply.body) == (
+        400,
+        {"code": "invalid_request", "message": "limit must be an integer from 1 to 100."},
+    )
+
+
+def test_a_limit_in_ascii_digits_is_taken_leading_zeros_included(api, world, flows, make_user):
+    for index in range(3):
+        flows.ask(make_user(f"asker{index}"), world.org_id)
+    base = f"/organizations/{world.org_id}/membership-requests"
+    assert [
+        len(api.get(f"{base}?limit={limit}", world.admin).body["items"]) for limit in ("2", "002", "100")
+    ] == [
+        2,
+        2,
+        4,
+    ]
 
 
 def test_asking_many_organizations_stops_at_the_cap_with_bounded_emails(api, flows, make_user, stream, aws):
