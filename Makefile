@@ -1,9 +1,16 @@
 # The two commands a newcomer needs: `make run` and `make test`. Both create the
-# virtual environment and install the pinned dependencies themselves.
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# virtual environment with Python 3.13 and install the pinned dependencies themselves.
+PYTHON_VERSION := 3.13
+# The interpreter .venv is built with: python3.13 on PATH if it runs, else the newest
+# pyenv-installed 3.13.x (tools/find-python). `make PYTHON=/path/to/python3.13` overrides.
+ifndef PYTHON
+PYTHON := $(shell tools/find-python $(PYTHON_VERSION) 2>/dev/null)
+endif
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# Named after the version, so that a .venv of another Python is rebuilt rather than reused.
+STAMP := $(VENV)/.installed-$(PYTHON_VERSION)
+VENV_VERSION = $$($(BIN)/python -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
 
 API_PORT ?= 8000
 AWS_PORT ?= 5005
@@ -14,7 +21,11 @@ USER ?= alice
 include infra/deploy.mk
 
 $(STAMP): $(wildcard requirements*.txt) constraints.txt
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@test -n "$(PYTHON)" || { tools/find-python $(PYTHON_VERSION) >/dev/null; exit 1; }
+	@if [ "$(VENV_VERSION)" != $(PYTHON_VERSION) ]; then \
+		echo "creating $(VENV) with $(PYTHON)"; rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); fi
+	@test "$(VENV_VERSION)" = $(PYTHON_VERSION) || \
+		{ echo "$(PYTHON) is not Python $(PYTHON_VERSION)" >&2; rm -rf $(VENV); exit 1; }
 	$(BIN)/python -m pip install --quiet --upgrade pip==25.3
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt -c constraints.txt
 	@touch $@
