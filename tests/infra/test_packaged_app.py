@@ -276,6 +276,17 @@ def test_log_groups_are_the_functions_own(sam, stage):
         assert sam["Resources"][group]["Properties"]["RetentionInDays"] >= 14
 
 
+# -- Runtime -----------------------------------------------------------------------------------
+
+
+def test_every_function_runs_on_python_313(sam):
+    # Chalice writes the runtime of the interpreter that packaged; the Lambda lock and
+    # the bytecode in the package are that version's too (test_deployment_package.py,
+    # test_package_bytecode.py).
+    runtimes = {name: function["Properties"]["Runtime"] for name, function in _functions(sam).items()}
+    assert runtimes == dict.fromkeys(FUNCTIONS.values(), "python3.13")
+
+
 # -- Environment -----------------------------------------------------------------------------
 
 
