@@ -11,7 +11,8 @@ BIN := $(VENV)/bin
 # Named after the version, so that a .venv of another Python (or of the hand-kept pins
 # this replaced) is rebuilt rather than reused.
 STAMP := $(VENV)/.installed-$(PYTHON_VERSION)
-VENV_VERSION = $$($(BIN)/python -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+# $(call VERSION_OF,python): the X.Y of that interpreter, in a recipe.
+VERSION_OF = $$($(1) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
 
 API_PORT ?= 8000
 AWS_PORT ?= 5005
@@ -23,11 +24,11 @@ include infra/deploy.mk
 
 # Every package of requirements-dev.lock, at its version, its hashes checked.
 $(STAMP): requirements-dev.lock
-	@test -n "$(PYTHON)" || { tools/find-python $(PYTHON_VERSION) >/dev/null; exit 1; }
-	@if [ "$(VENV_VERSION)" != $(PYTHON_VERSION) ]; then \
-		echo "creating $(VENV) with $(PYTHON)"; rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); fi
-	@test "$(VENV_VERSION)" = $(PYTHON_VERSION) || \
-		{ echo "$(PYTHON) is not Python $(PYTHON_VERSION)" >&2; rm -rf $(VENV); exit 1; }
+	@$(if $(PYTHON),,$(error $(shell tools/find-python $(PYTHON_VERSION) 2>&1 >/dev/null)))
+	@test "$(call VERSION_OF,$(PYTHON))" = $(PYTHON_VERSION) || \
+		{ echo "$(PYTHON) is not Python $(PYTHON_VERSION)" >&2; exit 1; }
+	@test "$(call VERSION_OF,$(BIN)/python)" = $(PYTHON_VERSION) || \
+		{ echo "creating $(VENV) with $(PYTHON)"; rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.lock
 	@touch $@
 
