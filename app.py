@@ -8,7 +8,9 @@ from chalicelib.bootstrap import container
 from chalicelib.config import get_settings
 from chalicelib.stream import process_records
 
-app = Chalice(app_name="adhesion")
+# Chalice's own records (a view that crashed) go to Lambda's handler like the others: one
+# JSON object each, addresses redacted (chalicelib/observability.py), not Chalice's text.
+app = Chalice(app_name="adhesion", configure_logs=False)
 app.register_middleware(normalize_errors, "http")
 app.register_blueprint(auth.bp)
 app.register_blueprint(meta.bp)

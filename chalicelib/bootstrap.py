@@ -25,6 +25,12 @@ def new_id() -> str:
 class Container:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        # In Lambda, each function's records go out as JSON lines with their context and
+        # no address, from the first one its first invocation writes.
+        if settings.log_format == "json":
+            from chalicelib.observability import install_log_filter
+
+            install_log_filter(settings.log_level)
         self.aws = AwsClients(settings)
         # How the notifier waits between retries; fault-injection tests only advance time.
         self.sleep: Callable[[float], None] = time.sleep
@@ -101,10 +107,6 @@ class Container:
         from chalicelib.services.delivery import RetryPolicy
         from chalicelib.services.notifications import Links, MembershipNotifier
 
-        if self.settings.log_format == "json":
-            from chalicelib.observability import configure_json_logs
-
-            configure_json_logs(service="notify", level=self.settings.log_level)
         return MembershipNotifier(
             directory=self.repository,
             ledger=self.email_ledger,

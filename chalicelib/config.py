@@ -82,7 +82,8 @@ class Settings:
             mail_retry_cap_seconds=float(env.get("MAIL_RETRY_CAP_SECONDS", "5")),
             stream_time_reserve_seconds=float(env.get("STREAM_TIME_RESERVE_SECONDS", "10")),
             log_format=env.get("LOG_FORMAT") or ("json" if env.get("AWS_LAMBDA_FUNCTION_NAME") else "text"),
-            log_level=env.get("LOG_LEVEL", "INFO"),
+            # In Lambda, the function's LoggingConfig (ApplicationLogLevel) sets the level.
+            log_level=env.get("LOG_LEVEL") or env.get("AWS_LAMBDA_LOG_LEVEL") or "INFO",
             metrics_namespace=env.get("METRICS_NAMESPACE", "Adhesion"),
             notify_failure_queue_url=env.get("NOTIFY_FAILURE_QUEUE_URL", ""),
         )

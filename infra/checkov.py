@@ -1,11 +1,11 @@
 """checkov, the IaC security scanner, in a virtualenv of its own.
 
 checkov pins boto3 and about ninety other packages to versions the application
-cannot use, so it is installed apart, from ``infra/requirements-checkov.txt``, into
-``.local/checkov-venv`` (rebuilt when that file changes). It runs offline: no
-download of Prisma Cloud mappings, and therefore no severities; the infrastructure
-tests hold every failed check, whatever its severity, as a finding to fix or to
-skip in the template with a written reason.
+cannot use, so it is installed apart, from ``infra/requirements-checkov.lock`` (every
+package pinned with its hashes by ``make lock``), into ``.local/checkov-venv`` (rebuilt
+when that file changes). It runs offline: no download of Prisma Cloud mappings, and
+therefore no severities; the infrastructure tests hold every failed check, whatever its
+severity, as a finding to fix or to skip in the template with a written reason.
 
 ``python -m infra.checkov ARGS...`` runs checkov with ARGS (building it first), e.g.
 ``python -m infra.checkov --framework cloudformation --skip-download -f infra/template.yaml``.
@@ -24,7 +24,7 @@ from typing import Any
 
 from infra.stages import PROJECT_DIR
 
-REQUIREMENTS = Path(__file__).resolve().parent / "requirements-checkov.txt"
+REQUIREMENTS = Path(__file__).resolve().parent / "requirements-checkov.lock"
 VENV_DIR = PROJECT_DIR / ".local" / "checkov-venv"
 
 
@@ -51,6 +51,7 @@ def ensure(venv_dir: Path = VENV_DIR) -> Path:
                 "install",
                 "--quiet",
                 "--disable-pip-version-check",
+                "--require-hashes",
                 "-r",
                 str(REQUIREMENTS),
             ],

@@ -2,6 +2,12 @@
 ``infra/app-merge.yaml`` merged in, giving ``<out>/sam.yaml`` and ``<out>/deployment.zip``,
 to which the modules' compiled bytecode is added (see :func:`add_bytecode`).
 
+The dependencies are ``requirements-lambda.lock``'s, installed for Lambda's platform with
+their hashes checked (:func:`install_dependencies`) into the ``vendor/`` folder of a copy
+of the project, which Chalice copies into the package as it is; Chalice itself resolves
+nothing. Chalice takes the functions' runtime from the interpreter that packages, so this
+runs on Python 3.13 only (``make package`` finds one).
+
 ``make package STAGE=...`` and the infrastructure tests both package through here, so
 what is tested is what is deployed. Run ``python -m infra.package STAGE OUT_DIR``.
 """
@@ -20,20 +26,22 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from infra.locks import LAMBDA, LAMBDA_PLATFORM, PYTHON_VERSION, uv
 from infra.stages import PROJECT_DIR, STAGES, app_setting_names
 from infra.template import load_template
 
 logger = logging.getLogger(__name__)
 
 MERGE_TEMPLATE = Path(__file__).resolve().parent / "app-merge.yaml"
-# What the Lambda deployment package is built from; nothing else of the repository
-# is needed to package (Chalice adds the dependencies of requirements.txt).
-SOURCES = ("app.py", "chalicelib", "requirements.txt")
+# The application's own code; its dependencies come from the Lambda lock.
+SOURCES = ("app.py", "chalicelib")
+RUNTIME = f"python{PYTHON_VERSION}"
 
 
 def copy_project(dest: Path, project_dir: Path = PROJECT_DIR) -> Path:
-    """Copy what packaging reads into ``dest``, so that a build (and Chalice's cache of
-    downloaded wheels under .chalice/deployments) can live outside the work tree."""
+    """Copy what packaging reads into ``dest``, with the dependencies installed into
+    ``dest/vendor``, so that a build can live outside the work tree. There is no
+    requirements.txt in the copy: Chalice packages ``vendor/`` and downloads nothing."""
     dest.mkdir(parents=True, exist_ok=True)
     for name in SOURCES:
         source = project_dir / name
@@ -44,7 +52,39 @@ def copy_project(dest: Path, project_dir: Path = PROJECT_DIR) -> Path:
     (dest / ".chalice").mkdir(exist_ok=True)
     for source in (project_dir / ".chalice").glob("*.json"):
         shutil.copy2(source, dest / ".chalice" / source.name)
+    install_dependencies(project_dir / LAMBDA.path, dest / "vendor")
     return dest
+
+
+def install_dependencies(lock: Path, target: Path) -> None:
+    """Install every package of ``lock`` into ``target`` as Lambda's runtime needs them:
+    built for its platform (manylinux, cp313) whatever this machine is, at the locked
+    versions with their hashes checked, from wheels only (nothing is compiled here), and
+    without bytecode (:func:`add_bytecode` adds it to the whole package)."""
+    command = [
+        uv(),
+        "pip",
+        "install",
+        "--quiet",
+        "--no-config",
+        "--target",
+        str(target),
+        "--python-version",
+        PYTHON_VERSION,
+        "--python-platform",
+        LAMBDA_PLATFORM,
+        "--require-hashes",
+        "--no-deps",
+        "--only-binary",
+        ":all:",
+        "--requirements",
+        str(lock),
+    ]
+    subprocess.run(command, check=True)  # noqa: S603
+    # uv's own lock file, and console scripts (jmespath's jp.py): nothing imports them,
+    # and they would sit at the root of the package.
+    (target / ".lock").unlink(missing_ok=True)
+    shutil.rmtree(target / "bin", ignore_errors=True)
 
 
 def _environment(region: str | None) -> dict[str, str]:
@@ -68,7 +108,7 @@ def add_bytecode(zip_path: Path, runtime: str) -> bool:
     "unchecked-hash" (PEP 552): Python uses it without comparing the source's timestamp,
     which unpacking does not preserve; the package never changes once deployed. Only
     the interpreter version that runs the functions can use it, so nothing is added
-    (False) when ``runtime`` is not this interpreter's (``python3.11``).
+    (False) when ``runtime`` is not this interpreter's (``python3.13``).
     """
     if runtime != f"python{sys.version_info.major}.{sys.version_info.minor}":
         return False
@@ -112,10 +152,17 @@ def _runtime(sam_template: Path) -> str:
     return runtimes.pop()
 
 
-def package(stage: str, out_dir: Path, project_dir: Path = PROJECT_DIR, region: str | None = None) -> Path:
-    """Package ``stage``; return the path of the SAM template written in ``out_dir``."""
+def package(stage: str, out_dir: Path, project_dir: Path, region: str | None = None) -> Path:
+    """Package ``stage`` from ``project_dir``, a copy made by :func:`copy_project`;
+    return the path of the SAM template written in ``out_dir``."""
     if stage not in STAGES:
         raise ValueError(f"unknown stage {stage!r}")
+    if sys.version_info[:2] != tuple(int(part) for part in PYTHON_VERSION.split(".")):
+        raise RuntimeError(
+            f"package with Python {PYTHON_VERSION}: Chalice gives the functions this Python's runtime"
+        )
+    if not (project_dir / "vendor").is_dir() or (project_dir / "requirements.txt").exists():
+        raise ValueError(f"{project_dir} is not a copy made by copy_project()")
     if out_dir.exists():
         shutil.rmtree(out_dir)
     command = [
@@ -133,8 +180,8 @@ def package(stage: str, out_dir: Path, project_dir: Path = PROJECT_DIR, region: 
     ]
     subprocess.run(command, check=True, cwd=project_dir, env=_environment(region))  # noqa: S603
     template = out_dir / "sam.yaml"
-    if not add_bytecode(out_dir / "deployment.zip", _runtime(template)):
-        logger.warning("%s is not this Python's version: the package has no bytecode", _runtime(template))
+    if _runtime(template) != RUNTIME or not add_bytecode(out_dir / "deployment.zip", RUNTIME):
+        raise RuntimeError(f"Chalice packaged for {_runtime(template)}, not {RUNTIME}")
     return template
 
 
@@ -144,7 +191,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("out_dir", type=Path)
     parser.add_argument("--region", help="Defaults to the AWS CLI's configured region.")
     args = parser.parse_args(argv)
-    package(args.stage, args.out_dir.resolve(), region=args.region)
+    with tempfile.TemporaryDirectory(prefix="adhesion-package-") as work:
+        project = copy_project(Path(work) / "project")
+        package(args.stage, args.out_dir.resolve(), project, region=args.region)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ its IAM policies, its environment, its API settings and its alarms."""
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -172,10 +173,11 @@ def _allow_lists(sam: dict[str, Any], stage: str) -> dict[str, set[tuple[str, st
 
     def own_logs(function: str) -> set[tuple[str, str, str]]:
         name = sub(functions[FUNCTIONS[function]]["Properties"]["FunctionName"], Stage=stage)
+        # ... and its X-Ray traces (Tracing: Active), which no resource narrows.
         return _allow(
             ["logs:CreateLogStream", "logs:PutLogEvents"],
             [f"arn:aws:logs:*:*:log-group:/aws/lambda/{name}:*"],
-        )
+        ) | _allow(["xray:PutTelemetryRecords", "xray:PutTraceSegments"], ["*"])
 
     read = ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:Query"]
     write = ["dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
@@ -274,6 +276,36 @@ def test_log_groups_are_the_functions_own(sam, stage):
         group_name = sub(sam["Resources"][group]["Properties"]["LogGroupName"], Stage=stage)
         assert group_name == f"/aws/lambda/{name}"
         assert sam["Resources"][group]["Properties"]["RetentionInDays"] >= 14
+
+
+# -- Runtime, logs and traces ----------------------------------------------------------------
+
+
+def test_every_function_runs_on_python_313(sam):
+    # Chalice writes the runtime of the interpreter that packaged; the Lambda lock and
+    # the bytecode in the package are that version's too (test_deployment_package.py,
+    # test_package_bytecode.py).
+    runtimes = {name: function["Properties"]["Runtime"] for name, function in _functions(sam).items()}
+    assert runtimes == dict.fromkeys(FUNCTIONS.values(), "python3.13")
+
+
+def test_every_function_logs_json_at_its_stages_level_and_is_traced(sam, stage):
+    # GIVEN the stage's level for the application's records
+    level = sam["Mappings"]["StageLogging"][stage]["ApplicationLogLevel"]
+    for function in _functions(sam).values():
+        properties = function["Properties"]
+        # THEN each function's records are JSON lines at that level, Lambda's own from WARN
+        assert properties["LoggingConfig"] == {
+            "LogFormat": "JSON",
+            "ApplicationLogLevel": {
+                "Fn::FindInMap": ["StageLogging", {"Ref": "Stage"}, "ApplicationLogLevel"]
+            },
+            "SystemLogLevel": "WARN",
+        }
+        # AND each invocation is traced by X-Ray (the policies grant it: see the allow-lists)
+        assert properties["Tracing"] == "Active"
+    # AND the level shows why the authorizer refused a token (logged at INFO)
+    assert logging.getLevelName(level) <= logging.INFO
 
 
 # -- Environment -----------------------------------------------------------------------------

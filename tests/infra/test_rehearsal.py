@@ -230,6 +230,21 @@ def test_each_function_runs_with_its_own_policy(rehearsal, function):
     assert document == json.loads(policy_file(STAGE, function).read_text(encoding="utf-8"))
 
 
+def test_translated_functions_run_python_313_with_json_logs_and_tracing(rehearsal):
+    functions = [
+        r["Properties"]
+        for r in rehearsal.translated["Resources"].values()
+        if r["Type"] == "AWS::Lambda::Function"
+    ]
+
+    assert len(functions) == len(FUNCTIONS)
+    for function in functions:
+        assert function["Runtime"] == "python3.13"
+        assert function["TracingConfig"] == {"Mode": "Active"}
+        assert function["LoggingConfig"]["LogFormat"] == "JSON"
+        assert function["LoggingConfig"]["SystemLogLevel"] == "WARN"
+
+
 # -- What moto cannot create, checked in the translation ------------------------------------------
 
 
