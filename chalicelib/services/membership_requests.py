@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
 
 from chalicelib import policy
 from chalicelib.domain import (
@@ -20,6 +18,7 @@ from chalicelib.domain import (
 )
 from chalicelib.errors import Forbidden, RequestNotFound, RequestNotPending
 from chalicelib.services.organizations import profile_of
+from chalicelib.services.ports import Clock, IdGenerator, MembershipRepository
 
 # How many administered organizations and pending requests the inbox shows at once.
 INBOX_ORGANIZATIONS = 100
@@ -34,12 +33,12 @@ class MembershipRequestService:
 
     def __init__(
         self,
-        repository,
-        clock: Callable[[], datetime],
-        new_id: Callable[[], str],
+        repository: MembershipRepository,
+        clock: Clock,
+        new_id: IdGenerator,
         max_pending: int,
         cooldown_seconds: int,
-    ):
+    ) -> None:
         self._repository = repository
         self._clock = clock
         self._new_id = new_id

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
-
 from chalicelib import policy
 from chalicelib.domain import (
     Caller,
@@ -16,6 +13,7 @@ from chalicelib.domain import (
     UserProfile,
 )
 from chalicelib.errors import EmailNotVerified, Forbidden, MemberNotFound
+from chalicelib.services.ports import Clock, IdGenerator, MembershipRepository
 
 
 def profile_of(caller: Caller) -> UserProfile:
@@ -27,13 +25,9 @@ def profile_of(caller: Caller) -> UserProfile:
 
 
 class OrganizationService:
-    """Creates organizations and manages their members.
+    """Creates organizations and manages their members."""
 
-    ``repository`` is a :class:`~chalicelib.repository.PynamoMembershipRepository`
-    (or a stand-in), ``clock`` returns an aware UTC datetime, ``new_id`` a fresh id.
-    """
-
-    def __init__(self, repository, clock: Callable[[], datetime], new_id: Callable[[], str]):
+    def __init__(self, repository: MembershipRepository, clock: Clock, new_id: IdGenerator) -> None:
         self._repository = repository
         self._clock = clock
         self._new_id = new_id
