@@ -67,6 +67,8 @@ class MembershipRequestService:
         return self._repository.list_organization_requests(org_id, status, limit, cursor)
 
     def get(self, caller: Caller, org_id: str, request_id: str) -> MembershipRequest:
+        """The request, if the caller may see it; otherwise :class:`RequestNotFound`, as
+        for a request that does not exist."""
         request, membership = self._repository.find_request_with_membership(
             org_id, request_id, caller.user_id
         )
@@ -77,8 +79,6 @@ class MembershipRequestService:
     def accept(
         self, caller: Caller, org_id: str, request_id: str, role: Role
     ) -> tuple[MembershipRequest, Membership]:
-        if role not in policy.GRANTABLE_ROLES:
-            raise Forbidden("This role cannot be granted.")
         request = self._pending_for_decision(caller, org_id, request_id)
         now = self._clock()
         accepted = replace(
@@ -105,11 +105,8 @@ class MembershipRequestService:
         return refused
 
     def withdraw(self, caller: Caller, org_id: str, request_id: str) -> MembershipRequest:
-        request, membership = self._repository.find_request_with_membership(
-            org_id, request_id, caller.user_id
-        )
-        if request is None or not policy.can_read_request(caller.user_id, membership, request):
-            raise RequestNotFound()
+        # Read as ``get`` reads it: those who may not see the request learn nothing more here.
+        request = self.get(caller, org_id, request_id)
         if request.user.id != caller.user_id:
             raise Forbidden("Only the requester can withdraw a request.")
         if not request.is_pending:

@@ -67,8 +67,6 @@ class OrganizationService:
     def change_role(self, caller: Caller, org_id: str, user_id: str, role: Role) -> Membership:
         mine, member = self._repository.find_two_memberships(org_id, caller.user_id, user_id)
         policy.require(mine, policy.Action.CHANGE_ROLE)
-        if role not in policy.GRANTABLE_ROLES:
-            raise Forbidden("This role cannot be granted.")
         if member is None:
             raise MemberNotFound()
         if member.role is role:
