@@ -4,14 +4,12 @@ tests/contract/, the email ledger in tests/integration/."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from chalicelib import errors
 from chalicelib.domain import (
     Membership,
     MembershipRequest,
@@ -20,20 +18,6 @@ from chalicelib.domain import (
     RequestStatus,
     Role,
     UserProfile,
-)
-from chalicelib.errors import (
-    AlreadyMember,
-    AskedTooRecently,
-    Conflict,
-    DomainError,
-    Forbidden,
-    InvalidCursor,
-    LastAdmin,
-    MemberNotFound,
-    OrganizationNotFound,
-    RequestNotPending,
-    RequestPending,
-    TooManyPendingRequests,
 )
 from chalicelib.mail.ledger import RoundChanged, RoundRecord
 
@@ -44,7 +28,7 @@ class _Profile:
     pending_count: int = 0
 
 
-def _first_failure(*checks: tuple[bool, type[DomainError]]) -> None:
+def _first_failure(*checks: tuple[bool, type[errors.DomainError]]) -> None:
     """Raise the error of the first failed condition, as the DynamoDB repository reports
     the first step of its transaction whose condition failed."""
     for failed, error in checks:
@@ -69,25 +53,22 @@ class InMemoryMembershipRepository:
         self.pending: dict[tuple[str, str], str] = {}
         self.last_asked: dict[tuple[str, str], datetime] = {}
         self.profiles_by_id: dict[str, _Profile] = {}
+        #: each cursor issued: (the listing that issued it, the last key it served)
+        self._cursors: dict[str, tuple[str, str]] = {}
 
     # -- cursors: opaque, and bound to the listing that issued them --------------------------
 
-    @staticmethod
     def _page(
-        items: list, limit: int, cursor: str | None, listing: str, key, *, newest_first: bool = False
+        self, items: list, limit: int, cursor: str | None, listing: str, key, *, newest_first: bool = False
     ) -> Page:
-        """A page of ``items`` (sorted by ``key``). A cursor holds the last key served, so
-        that the next page starts after that position even if its item is gone since, as
-        DynamoDB's ExclusiveStartKey does."""
+        """A page of ``items`` (sorted by ``key``). A cursor stands for the last key served,
+        so that the next page starts after that position even if its item is gone since,
+        as DynamoDB's ExclusiveStartKey does."""
         start = 0
         if cursor is not None:
-            try:
-                padded = cursor + "=" * (-len(cursor) % 4)
-                issued_for, after = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-            except (ValueError, UnicodeError, binascii.Error, TypeError) as e:
-                raise InvalidCursor() from e
+            issued_for, after = self._cursors.get(cursor, (None, None))
             if issued_for != listing:
-                raise InvalidCursor()
+                raise errors.InvalidCursor()
             start = next(
                 (
                     i
@@ -100,8 +81,8 @@ class InMemoryMembershipRepository:
         next_cursor = None
         # Like DynamoDB, a full page always carries a cursor, even when nothing follows.
         if len(chunk) == limit:
-            raw = json.dumps([listing, key(chunk[-1])]).encode()
-            next_cursor = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+            next_cursor = f"cursor-{len(self._cursors) + 1}"
+            self._cursors[next_cursor] = (listing, key(chunk[-1]))
         return Page(chunk, next_cursor)
 
     # -- organizations -------------------------------------------------------------------
@@ -109,14 +90,14 @@ class InMemoryMembershipRepository:
     def create_organization(
         self, organization: Organization, creator: UserProfile, admin: Membership
     ) -> None:
-        _first_failure((organization.id in self.organizations_by_id, Conflict))
+        _first_failure((organization.id in self.organizations_by_id, errors.Conflict))
         self.organizations_by_id[organization.id] = replace(organization, pending_count=0)
         self.members[(organization.id, admin.user_id)] = admin
         self._refresh_profile(creator)
 
     def get_organization(self, org_id: str) -> Organization:
         if org_id not in self.organizations_by_id:
-            raise OrganizationNotFound()
+            raise errors.OrganizationNotFound()
         return self.organizations_by_id[org_id]
 
     def get_organization_with_caller(self, org_id: str, user_id: str):
@@ -173,9 +154,9 @@ class InMemoryMembershipRepository:
         organization = self.organizations_by_id.get(org_id)
         demoting = role is not Role.ADMIN
         _first_failure(
-            (self._is_not_admin(org_id, acting_admin_id, exempt=member.user_id), Forbidden),
-            (stored is None or stored.role is not member.role, Conflict),
-            (demoting and (organization is None or organization.admins_count <= 1), LastAdmin),
+            (self._is_not_admin(org_id, acting_admin_id, exempt=member.user_id), errors.Forbidden),
+            (stored is None or stored.role is not member.role, errors.Conflict),
+            (demoting and (organization is None or organization.admins_count <= 1), errors.LastAdmin),
         )
         changed = replace(stored, role=role)
         self.members[(org_id, member.user_id)] = changed
@@ -188,9 +169,9 @@ class InMemoryMembershipRepository:
         organization = self.organizations_by_id[org_id]
         is_admin = member.role is Role.ADMIN
         _first_failure(
-            (self._is_not_admin(org_id, acting_user_id, exempt=member.user_id), Forbidden),
-            (stored is None or stored.role is not member.role, MemberNotFound),
-            (is_admin and organization.admins_count <= 1, LastAdmin),
+            (self._is_not_admin(org_id, acting_user_id, exempt=member.user_id), errors.Forbidden),
+            (stored is None or stored.role is not member.role, errors.MemberNotFound),
+            (is_admin and organization.admins_count <= 1, errors.LastAdmin),
         )
         del self.members[(org_id, member.user_id)]
         self._count(org_id, members_count=-1, admins_count=-1 if is_admin else 0)
@@ -204,16 +185,16 @@ class InMemoryMembershipRepository:
         asked = self.last_asked.get((org_id, user_id))
         profile = self.profiles_by_id.get(user_id)
         _first_failure(
-            (org_id not in self.organizations_by_id, OrganizationNotFound),
-            ((org_id, user_id) in self.members, AlreadyMember),
-            ((org_id, user_id) in self.pending, RequestPending),
-            ((org_id, request.id) in self.requests, Conflict),
+            (org_id not in self.organizations_by_id, errors.OrganizationNotFound),
+            ((org_id, user_id) in self.members, errors.AlreadyMember),
+            ((org_id, user_id) in self.pending, errors.RequestPending),
+            ((org_id, request.id) in self.requests, errors.Conflict),
             (
                 asked is not None
                 and int(asked.timestamp()) > int(request.created_at.timestamp()) - cooldown_seconds,
-                AskedTooRecently,
+                errors.AskedTooRecently,
             ),
-            (profile is not None and profile.pending_count >= max_pending, TooManyPendingRequests),
+            (profile is not None and profile.pending_count >= max_pending, errors.TooManyPendingRequests),
         )
         self._count(org_id, pending_count=1)
         self.pending[(org_id, user_id)] = request.id
@@ -272,9 +253,9 @@ class InMemoryMembershipRepository:
         stored = self.requests.get((org_id, request.id))
         decider = closed.decided_by.id if check_decider and closed.decided_by else None
         _first_failure(
-            (self._is_not_admin(org_id, decider), Forbidden),
-            (stored is None or not stored.is_pending, RequestNotPending),
-            (new_member is not None and (org_id, new_member.user_id) in self.members, AlreadyMember),
+            (self._is_not_admin(org_id, decider), errors.Forbidden),
+            (stored is None or not stored.is_pending, errors.RequestNotPending),
+            (new_member is not None and (org_id, new_member.user_id) in self.members, errors.AlreadyMember),
         )
         # The stored request keeps what the transaction does not touch (its comment, its
         # requester), as DynamoDB's update does.

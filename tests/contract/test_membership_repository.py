@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from chalicelib import errors
 from chalicelib.domain import (
     Membership,
     MembershipRequest,
@@ -18,19 +19,6 @@ from chalicelib.domain import (
     Role,
     UserProfile,
     UserRef,
-)
-from chalicelib.errors import (
-    AlreadyMember,
-    AskedTooRecently,
-    Conflict,
-    Forbidden,
-    InvalidCursor,
-    LastAdmin,
-    MemberNotFound,
-    OrganizationNotFound,
-    RequestNotPending,
-    RequestPending,
-    TooManyPendingRequests,
 )
 from chalicelib.services import ports
 
@@ -135,16 +123,16 @@ def test_a_created_organization_is_read_back_with_its_founding_admin(repository)
 
 def test_an_organization_id_cannot_be_created_twice(repository):
     organization(repository)
-    with pytest.raises(Conflict):
+    with pytest.raises(errors.Conflict):
         organization(repository, admin="zoe")
     assert repository.find_membership("o1", "zoe") is None
     assert repository.profiles(["zoe"]) == {}
 
 
 def test_an_unknown_organization_is_not_found(repository):
-    with pytest.raises(OrganizationNotFound):
+    with pytest.raises(errors.OrganizationNotFound):
         repository.get_organization("nope")
-    with pytest.raises(OrganizationNotFound):
+    with pytest.raises(errors.OrganizationNotFound):
         repository.get_organization_with_caller("nope", "alice")
 
 
@@ -184,11 +172,11 @@ def test_asking_again_stores_the_address_the_requester_has_now(repository):
 @pytest.mark.parametrize(
     ("setup", "error"),
     [
-        ("unknown organization", OrganizationNotFound),
-        ("already a member", AlreadyMember),
-        ("already pending", RequestPending),
-        ("asked a moment ago", AskedTooRecently),
-        ("too many pending elsewhere", TooManyPendingRequests),
+        ("unknown organization", errors.OrganizationNotFound),
+        ("already a member", errors.AlreadyMember),
+        ("already pending", errors.RequestPending),
+        ("asked a moment ago", errors.AskedTooRecently),
+        ("too many pending elsewhere", errors.TooManyPendingRequests),
     ],
 )
 def test_asking_is_refused_and_writes_nothing(repository, setup, error):
@@ -245,7 +233,7 @@ def test_a_closed_request_frees_its_requesters_pending_slot(repository):
         organization(repository, org_id)
     first = ask(repository, "paul", "o1")
     ask(repository, "paul", "o2")
-    with pytest.raises(TooManyPendingRequests):
+    with pytest.raises(errors.TooManyPendingRequests):
         ask(repository, "paul", "o3")
     # WHEN one of them is withdrawn
     withdraw(repository, first)
@@ -258,7 +246,7 @@ def test_the_first_failed_condition_names_the_error(repository):
     organization(repository)
     member(repository, "paul")
     # THEN the membership is what the caller is told about
-    with pytest.raises(AlreadyMember):
+    with pytest.raises(errors.AlreadyMember):
         ask(repository, "paul", request_id="r-2")
 
 
@@ -285,7 +273,7 @@ def test_a_closed_request_cannot_be_closed_again(repository):
     organization(repository)
     request = ask(repository, "paul")
     repository.close_request(request, decide(request, RequestStatus.REFUSED))
-    with pytest.raises(RequestNotPending):
+    with pytest.raises(errors.RequestNotPending):
         repository.close_request(request, decide(request, RequestStatus.ACCEPTED, role=Role.EDITOR))
     assert repository.find_request("o1", request.id).status is RequestStatus.REFUSED
     assert counters(repository) == (1, 1, 0)
@@ -299,7 +287,7 @@ def test_a_decision_by_someone_no_longer_admin_is_refused(repository):
     request = ask(repository, "paul")
     repository.change_role("erin", Membership("o1", "alice", "Alice", Role.ADMIN, T0), Role.EDITOR)
     # WHEN her stale decision is written THEN it is refused, and nothing changed
-    with pytest.raises(Forbidden):
+    with pytest.raises(errors.Forbidden):
         repository.close_request(
             request,
             decide(request, RequestStatus.ACCEPTED, by="alice", role=Role.EDITOR),
@@ -319,9 +307,9 @@ def test_a_decision_by_someone_no_longer_admin_is_refused(repository):
 def test_the_last_admin_can_be_neither_demoted_nor_removed(repository):
     organization(repository)
     alice = repository.find_membership("o1", "alice")
-    with pytest.raises(LastAdmin):
+    with pytest.raises(errors.LastAdmin):
         repository.change_role("alice", alice, Role.EDITOR)
-    with pytest.raises(LastAdmin):
+    with pytest.raises(errors.LastAdmin):
         repository.remove_member("alice", alice)
     assert repository.find_membership("o1", "alice").role is Role.ADMIN
     assert counters(repository) == (1, 1, 0)
@@ -333,9 +321,9 @@ def test_role_changes_follow_the_stored_role_and_the_counters(repository):
     promoted = repository.change_role("alice", erin, Role.ADMIN)
     assert promoted.role is Role.ADMIN
     assert counters(repository) == (2, 2, 0)
-    with pytest.raises(Conflict):
+    with pytest.raises(errors.Conflict):
         repository.change_role("alice", erin, Role.ADMIN)  # erin is no longer an editor
-    with pytest.raises(Forbidden):
+    with pytest.raises(errors.Forbidden):
         repository.change_role("paul", promoted, Role.EDITOR)
     repository.change_role_by_operator(promoted, Role.EDITOR)
     assert counters(repository) == (2, 1, 0)
@@ -348,9 +336,9 @@ def test_a_demoted_admin_can_neither_change_roles_nor_remove_members(repository)
     bob = member(repository, "bob")
     repository.change_role("erin", repository.find_membership("o1", "alice"), Role.EDITOR)
     # WHEN Alice, acting on what she saw as admin, changes or removes a member
-    with pytest.raises(Forbidden):
+    with pytest.raises(errors.Forbidden):
         repository.change_role("alice", bob, Role.ADMIN)
-    with pytest.raises(Forbidden):
+    with pytest.raises(errors.Forbidden):
         repository.remove_member("alice", erin)
     # THEN both are refused, and nothing changed
     assert repository.find_membership("o1", "erin").role is Role.ADMIN
@@ -364,7 +352,7 @@ def test_removing_a_member_updates_the_counters_once(repository):
     repository.remove_member("erin", erin)  # a member may leave
     assert repository.find_membership("o1", "erin") is None
     assert counters(repository) == (1, 1, 0)
-    with pytest.raises(MemberNotFound):
+    with pytest.raises(errors.MemberNotFound):
         repository.remove_member("alice", erin)
 
 
@@ -410,11 +398,11 @@ def test_cursors_only_work_on_the_listing_that_issued_them(repository):
         member(repository, user)
     page = repository.list_members("o1", 1, None)
     assert repository.list_members("o1", 5, page.next_cursor).items
-    with pytest.raises(InvalidCursor):
+    with pytest.raises(errors.InvalidCursor):
         repository.list_members("o2", 1, page.next_cursor)
-    with pytest.raises(InvalidCursor):
+    with pytest.raises(errors.InvalidCursor):
         repository.list_organization_requests("o1", RequestStatus.PENDING, 1, page.next_cursor)
-    with pytest.raises(InvalidCursor):
+    with pytest.raises(errors.InvalidCursor):
         repository.list_members("o1", 1, "not-a-cursor!")
 
 
