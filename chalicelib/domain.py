@@ -27,6 +27,12 @@ class Transition(StrEnum):
     REFUSED = "refused"
 
 
+def language_of(locale: str) -> str:
+    """The language Adhesion speaks to someone of ``locale``: English for any English
+    locale, French (its first language) for every other."""
+    return "en" if locale.lower().startswith("en") else "fr"
+
+
 def isoformat(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 

@@ -26,9 +26,6 @@ ALLOWED_ROLES: dict[Action, frozenset[Role]] = {
     Action.REMOVE_MEMBER: frozenset({Role.ADMIN}),
 }
 
-# Roles an admin may hand out when accepting a request or changing a member's role.
-GRANTABLE_ROLES: frozenset[Role] = frozenset({Role.EDITOR, Role.ADMIN})
-
 
 def can(membership: Membership | None, action: Action) -> bool:
     return membership is not None and membership.role in ALLOWED_ROLES[action]

@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 import jwt
 
-from chalicelib.domain import Caller
+from chalicelib.domain import Caller, language_of
 from chalicelib.errors import InvalidToken
 
 # Tokens this large are not ID tokens; refusing them early bounds the work done.
@@ -130,12 +130,11 @@ def _caller(claims: dict[str, Any]) -> Caller:
     # What the issuer verified is the claim as it stands: an address that cleaning had
     # to change is another address, and vouched for by nobody.
     verified = bool(email) and email == raw_email and _is_true(claims.get("email_verified"))
-    locale = "en" if _clean(claims.get("locale")).lower().startswith("en") else "fr"
     return Caller(
         user_id=claims["sub"],
         name=name or claims["sub"],
         email=email,
-        locale=locale,
+        locale=language_of(_clean(claims.get("locale"))),
         email_verified=verified,
     )
 

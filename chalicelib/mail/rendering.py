@@ -1,4 +1,5 @@
-"""Renders notification emails from Jinja2 templates, in French or English.
+"""What each email says, in French or English: the template of each transition, its
+subject, the words for roles, and the Jinja2 templates rendered with them.
 
 HTML templates are autoescaped; subjects are fixed per template and language so
 that no user-written text ever reaches a header.
@@ -12,8 +13,15 @@ from typing import Any
 
 import jinja2
 
+from chalicelib.domain import Role, Transition, language_of
+
 _TEMPLATES = Path(__file__).parent / "templates"
 
+TEMPLATES = {
+    Transition.REQUESTED: "request_created",
+    Transition.ACCEPTED: "request_accepted",
+    Transition.REFUSED: "request_refused",
+}
 SUBJECTS = {
     "fr": {
         "request_created": "Nouvelle demande d'adhésion à votre organisation",
@@ -26,7 +34,10 @@ SUBJECTS = {
         "request_refused": "Your membership request was declined",
     },
 }
-LANGUAGES = tuple(SUBJECTS)
+ROLE_LABELS = {
+    "fr": {Role.ADMIN: "administrateur", Role.EDITOR: "éditeur"},
+    "en": {Role.ADMIN: "admin", Role.EDITOR: "editor"},
+}
 
 
 @functools.cache
@@ -39,8 +50,9 @@ def _environment() -> jinja2.Environment:
     )
 
 
-def language_of(locale: str) -> str:
-    return "en" if locale.lower().startswith("en") else "fr"
+def role_label(role: Role | None, locale: str) -> str:
+    """The role's name in the recipient's language ("" for no role)."""
+    return ROLE_LABELS[language_of(locale)].get(role, "") if role else ""
 
 
 def render(template: str, locale: str, context: dict[str, Any]) -> tuple[str, str, str]:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
 
 from chalicelib import policy
 from chalicelib.domain import (
@@ -20,6 +18,7 @@ from chalicelib.domain import (
 )
 from chalicelib.errors import Forbidden, RequestNotFound, RequestNotPending
 from chalicelib.services.organizations import profile_of
+from chalicelib.services.ports import Clock, IdGenerator, MembershipRepository
 
 # How many administered organizations and pending requests the inbox shows at once.
 INBOX_ORGANIZATIONS = 100
@@ -34,12 +33,12 @@ class MembershipRequestService:
 
     def __init__(
         self,
-        repository,
-        clock: Callable[[], datetime],
-        new_id: Callable[[], str],
+        repository: MembershipRepository,
+        clock: Clock,
+        new_id: IdGenerator,
         max_pending: int,
         cooldown_seconds: int,
-    ):
+    ) -> None:
         self._repository = repository
         self._clock = clock
         self._new_id = new_id
@@ -68,6 +67,8 @@ class MembershipRequestService:
         return self._repository.list_organization_requests(org_id, status, limit, cursor)
 
     def get(self, caller: Caller, org_id: str, request_id: str) -> MembershipRequest:
+        """The request, if the caller may see it; otherwise :class:`RequestNotFound`, as
+        for a request that does not exist."""
         request, membership = self._repository.find_request_with_membership(
             org_id, request_id, caller.user_id
         )
@@ -78,8 +79,6 @@ class MembershipRequestService:
     def accept(
         self, caller: Caller, org_id: str, request_id: str, role: Role
     ) -> tuple[MembershipRequest, Membership]:
-        if role not in policy.GRANTABLE_ROLES:
-            raise Forbidden("This role cannot be granted.")
         request = self._pending_for_decision(caller, org_id, request_id)
         now = self._clock()
         accepted = replace(
@@ -106,11 +105,8 @@ class MembershipRequestService:
         return refused
 
     def withdraw(self, caller: Caller, org_id: str, request_id: str) -> MembershipRequest:
-        request, membership = self._repository.find_request_with_membership(
-            org_id, request_id, caller.user_id
-        )
-        if request is None or not policy.can_read_request(caller.user_id, membership, request):
-            raise RequestNotFound()
+        # Read as ``get`` reads it: those who may not see the request learn nothing more here.
+        request = self.get(caller, org_id, request_id)
         if request.user.id != caller.user_id:
             raise Forbidden("Only the requester can withdraw a request.")
         if not request.is_pending:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
-
 from chalicelib import policy
 from chalicelib.domain import (
     Caller,
@@ -16,6 +13,7 @@ from chalicelib.domain import (
     UserProfile,
 )
 from chalicelib.errors import EmailNotVerified, Forbidden, MemberNotFound
+from chalicelib.services.ports import Clock, IdGenerator, MembershipRepository
 
 
 def profile_of(caller: Caller) -> UserProfile:
@@ -27,13 +25,9 @@ def profile_of(caller: Caller) -> UserProfile:
 
 
 class OrganizationService:
-    """Creates organizations and manages their members.
+    """Creates organizations and manages their members."""
 
-    ``repository`` is a :class:`~chalicelib.repository.PynamoMembershipRepository`
-    (or a stand-in), ``clock`` returns an aware UTC datetime, ``new_id`` a fresh id.
-    """
-
-    def __init__(self, repository, clock: Callable[[], datetime], new_id: Callable[[], str]):
+    def __init__(self, repository: MembershipRepository, clock: Clock, new_id: IdGenerator) -> None:
         self._repository = repository
         self._clock = clock
         self._new_id = new_id
@@ -73,8 +67,6 @@ class OrganizationService:
     def change_role(self, caller: Caller, org_id: str, user_id: str, role: Role) -> Membership:
         mine, member = self._repository.find_two_memberships(org_id, caller.user_id, user_id)
         policy.require(mine, policy.Action.CHANGE_ROLE)
-        if role not in policy.GRANTABLE_ROLES:
-            raise Forbidden("This role cannot be granted.")
         if member is None:
             raise MemberNotFound()
         if member.role is role:

@@ -54,7 +54,7 @@ def test_stream_source_runs_one_batch_per_shard_at_a_time(sam):
 
 
 def test_operators_resend_waits_as_long_as_the_stream_may_retry(sam):
-    from chalicelib.services.notifications import STREAM_RECORD_MAX_AGE
+    from chalicelib.services.rounds import STREAM_RECORD_MAX_AGE
 
     assert _stream_source(sam)["MaximumRecordAgeInSeconds"] == STREAM_RECORD_MAX_AGE.total_seconds()
 

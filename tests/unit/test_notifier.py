@@ -46,7 +46,9 @@ PROFILES = [
 ]
 
 
-def _notifier(admins=("alice", "bea"), profiles=PROFILES, mailer=None, ledger=None, cap=25):
+def _notifier(
+    admins=("alice", "bea"), profiles=PROFILES, mailer=None, ledger=None, cap=25, now=NOW, metrics=None
+):
     directory = FakeDirectory(ORG, [_admin(a) for a in admins], list(profiles))
     notifier = MembershipNotifier(
         directory,
@@ -55,7 +57,8 @@ def _notifier(admins=("alice", "bea"), profiles=PROFILES, mailer=None, ledger=No
         Links("https://front.test"),
         cap,
         sleep=FakeSleep(),
-        now=lambda: NOW,
+        now=lambda: now,
+        metrics=metrics,
     )
     return notifier, directory
 
@@ -234,16 +237,14 @@ def test_a_round_whose_last_email_another_pass_sent_is_still_closed():
 def test_a_resend_waits_while_the_stream_may_still_be_sending_the_round():
     # GIVEN a new request whose round the stream has not finished, an hour after it was made
     mailer = FakeMailer()
-    notifier, _ = _notifier(mailer=mailer)
-    notifier._now = lambda: NOW + timedelta(hours=1)
+    notifier, _ = _notifier(mailer=mailer, now=NOW + timedelta(hours=1))
     # WHEN an operator resends its emails THEN it is refused, and nothing is sent
     with pytest.raises(EmailsInProgress):
         notifier.resend(PENDING, Transition.REQUESTED)
     assert mailer.sent == []
     # AND forced, or once the stream can no longer be retrying it, it goes out
     assert notifier.resend(PENDING, Transition.REQUESTED, force=True).sent == 2
-    late, _ = _notifier(mailer=mailer)
-    late._now = lambda: NOW + timedelta(hours=7)
+    late, _ = _notifier(mailer=mailer, now=NOW + timedelta(hours=7))
     assert late.resend(PENDING, Transition.REQUESTED).sent == 2
 
 
@@ -423,8 +424,7 @@ def test_no_new_request_email_for_a_request_closed_before_its_record_is_handled(
     # GIVEN Paul's request, decided or withdrawn (or gone) before the stream handled its
     # creation
     mailer, ledger = FakeMailer(), InMemoryEmailLedger()
-    notifier, directory = _notifier(mailer=mailer, ledger=ledger)
-    notifier.metrics = RecordingMetrics()
+    notifier, directory = _notifier(mailer=mailer, ledger=ledger, metrics=RecordingMetrics())
     directory.statuses["r1"] = status
     # WHEN the record of its creation is handled
     outcome = notifier.notify(None, PENDING)

@@ -1,0 +1,156 @@
+"""The ports the services depend on, as ``typing.Protocol``s: what a service may ask of
+storage, time and ids, and nothing more.
+
+``PynamoMembershipRepository`` implements both repository ports on DynamoDB;
+``tests/fakes.py`` implements them in memory, held to the same contract tests
+(``tests/contract``). The mail ports are :class:`~chalicelib.mail.port.Mailer` and
+:class:`~chalicelib.mail.ledger.EmailLedger`; metrics are
+:class:`~chalicelib.services.delivery.Metrics`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Protocol
+
+from chalicelib.domain import (
+    Membership,
+    MembershipRequest,
+    Organization,
+    Page,
+    RequestStatus,
+    Role,
+    UserProfile,
+)
+
+
+class Clock(Protocol):
+    def __call__(self) -> datetime:
+        """Now, as an aware UTC datetime."""
+        ...
+
+
+class IdGenerator(Protocol):
+    def __call__(self) -> str:
+        """A fresh, unguessable id (32 hexadecimal characters)."""
+        ...
+
+
+class Directory(Protocol):
+    """What the notifier reads: an organization, its admins, people's addresses, and
+    whether a request is still pending."""
+
+    def get_organization(self, org_id: str) -> Organization:
+        """Raises :class:`~chalicelib.errors.OrganizationNotFound`."""
+        ...
+
+    def admins(self, org_id: str, limit: int) -> list[Membership]:
+        """The organization's admins, earliest first, at most ``limit``."""
+        ...
+
+    def profiles(self, user_ids: Iterable[str]) -> dict[str, UserProfile]:
+        """The profiles that exist among ``user_ids``, by user id."""
+        ...
+
+    def request_status_and_profiles(
+        self, org_id: str, request_id: str, user_ids: Iterable[str]
+    ) -> tuple[RequestStatus | None, dict[str, UserProfile]]:
+        """The request's status as it is now (None when there is no such request) and the
+        profiles that exist among ``user_ids``, read together: both reflect every write
+        acknowledged before the call."""
+        ...
+
+
+class MembershipRepository(Protocol):
+    """What the organization and membership-request services ask of storage.
+
+    Every change is atomic: it applies whole, or raises the domain error of its first
+    failed condition (in the order each method names them) and changes nothing. Reads
+    reflect every change acknowledged before them.
+    """
+
+    # -- organizations ----------------------------------------------------------------
+
+    def create_organization(
+        self, organization: Organization, creator: UserProfile, admin: Membership
+    ) -> None:
+        """The organization, its founding admin and the creator's profile. Raises
+        :class:`~chalicelib.errors.Conflict` when the id is taken."""
+        ...
+
+    def get_organization(self, org_id: str) -> Organization:
+        """Raises :class:`~chalicelib.errors.OrganizationNotFound`."""
+        ...
+
+    def get_organization_with_caller(
+        self, org_id: str, user_id: str
+    ) -> tuple[Organization, Membership | None, MembershipRequest | None]:
+        """The organization, the user's membership and pending request in it. Raises
+        :class:`~chalicelib.errors.OrganizationNotFound`."""
+        ...
+
+    def organizations(self, org_ids: Iterable[str]) -> list[Organization]:
+        """Those that exist among ``org_ids``, in any order."""
+        ...
+
+    # -- members ----------------------------------------------------------------------
+
+    def find_membership(self, org_id: str, user_id: str) -> Membership | None: ...
+
+    def find_two_memberships(
+        self, org_id: str, first: str, second: str
+    ) -> tuple[Membership | None, Membership | None]: ...
+
+    def list_members(self, org_id: str, limit: int, cursor: str | None) -> Page[Membership]:
+        """By user id. Raises :class:`~chalicelib.errors.InvalidCursor` for a cursor this
+        listing did not issue."""
+        ...
+
+    def admin_organization_ids(self, user_id: str, limit: int) -> list[str]:
+        """The organizations ``user_id`` administers, at most ``limit``."""
+        ...
+
+    def change_role(self, acting_admin_id: str, member: Membership, role: Role) -> Membership:
+        """Raises Forbidden (the actor is no longer an admin), Conflict (the member's role
+        is no longer ``member.role``) or LastAdmin."""
+        ...
+
+    def remove_member(self, acting_user_id: str, member: Membership) -> None:
+        """Raises Forbidden (the actor, unless the member leaving, is no longer an admin),
+        MemberNotFound or LastAdmin."""
+        ...
+
+    # -- requests ---------------------------------------------------------------------
+
+    def create_request(
+        self, request: MembershipRequest, requester: UserProfile, max_pending: int, cooldown_seconds: int
+    ) -> None:
+        """The pending request, and the requester's profile refreshed. Raises
+        OrganizationNotFound, AlreadyMember, RequestPending, Conflict, AskedTooRecently or
+        TooManyPendingRequests, in that order."""
+        ...
+
+    def find_request_with_membership(
+        self, org_id: str, request_id: str, user_id: str
+    ) -> tuple[MembershipRequest | None, Membership | None]: ...
+
+    def list_organization_requests(
+        self, org_id: str, status: RequestStatus, limit: int, cursor: str | None
+    ) -> Page[MembershipRequest]:
+        """Oldest first. Raises InvalidCursor."""
+        ...
+
+    def list_user_requests(
+        self, user_id: str, status: RequestStatus | None, limit: int, cursor: str | None
+    ) -> Page[MembershipRequest]:
+        """Newest first, of every status when ``status`` is None. Raises InvalidCursor."""
+        ...
+
+    def close_request(
+        self, request: MembershipRequest, closed: MembershipRequest, new_member: Membership | None = None
+    ) -> None:
+        """Move a pending request to ``closed``'s status, adding ``new_member`` if given.
+        Raises Forbidden (``closed.decided_by`` is no longer an admin), RequestNotPending
+        or AlreadyMember."""
+        ...
