@@ -51,9 +51,8 @@ def create_stateful_resources() -> str:
 
 
 def reset_application() -> None:
-    """Forget the application's collaborators and clients, as a new Lambda container would."""
-    from bench.meter import forget_pynamodb_clients
+    """Forget the application's collaborators and clients (its bound models included), as
+    a new Lambda container would."""
     from chalicelib import bootstrap
 
     bootstrap.container.cache_clear()
-    forget_pynamodb_clients()

@@ -126,9 +126,9 @@ class SizeRun:
 
 
 def _cursor(item: dict[str, Any], keys: tuple[str, ...]) -> str:
-    from chalicelib.repository import _encode_cursor
+    from chalicelib.persistence.cursors import encode_cursor
 
-    return _encode_cursor({key: item[key] for key in keys})
+    return encode_cursor({key: item[key] for key in keys})
 
 
 def _middle(items: list[dict[str, Any]], sort_key: str, prefix: str, reverse: bool = False) -> dict[str, Any]:

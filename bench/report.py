@@ -119,7 +119,7 @@ def render(
         "## 2. Flat as organizations grow",
         "",
         "Each size starts from an empty emulator, seeded directly (items built by",
-        "`chalicelib.repository`'s item builders over the PynamoDB models), then every operation runs",
+        "`chalicelib.persistence.items`' builders over the PynamoDB models), then every operation runs",
         "through the real code paths. A user with 1,000 past requests is in every size.",
         "",
         _row("operation", *(f"{run.members:,}: calls / RCU / WCU / items" for run in runs)),

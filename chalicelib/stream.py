@@ -24,10 +24,9 @@ def request_from_image(image: Mapping[str, Any] | None) -> MembershipRequest | N
     images of other kinds of items. Raises when the image is not a readable request."""
     if not image or not image.get("SK", {}).get("S", "").startswith("REQ#"):
         return None
-    from chalicelib.models import MembershipRequestModel
-    from chalicelib.repository import membership_request_from_item
+    from chalicelib.persistence.items import request_from_image as rebuilt
 
-    return membership_request_from_item(MembershipRequestModel.from_raw_data(dict(image)))
+    return rebuilt(image)
 
 
 def _raw_records(event: Any) -> list[Any]:

@@ -98,13 +98,24 @@ def clock() -> Clock:
     return Clock()
 
 
+@pytest.fixture(scope="session")
+def tables():
+    """The models bound once for the whole run, as the one warm container of a function
+    keeps them: each binding's models create botocore clients of their own (0.1 s each).
+    A test that must see its clients created binds afresh (tests/cost)."""
+    from chalicelib.persistence.tables import bind
+
+    return bind(TABLE, region=REGION)
+
+
 @pytest.fixture
-def container(aws, clock):
+def container(aws, clock, tables):
     from chalicelib import bootstrap
 
     bootstrap.container.cache_clear()
     built = bootstrap.container()
     built.clock = clock
+    built.aws.tables = tables
     yield built
     bootstrap.container.cache_clear()
 

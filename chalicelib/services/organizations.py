@@ -25,7 +25,7 @@ def profile_of(caller: Caller) -> UserProfile:
 class OrganizationService:
     """Creates organizations and manages their members.
 
-    ``repository`` is a :class:`~chalicelib.repository.PynamoMembershipRepository`
+    ``repository`` is a :class:`~chalicelib.persistence.membership.PynamoMembershipRepository`
     (or a stand-in), ``clock`` returns an aware UTC datetime, ``new_id`` a fresh id.
     """
 
