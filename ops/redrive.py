@@ -26,6 +26,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from chalicelib.persistence import keys
+
 logger = logging.getLogger(__name__)
 
 STREAM_RETENTION = dt.timedelta(hours=24)
@@ -276,13 +278,12 @@ def as_lambda_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
 
 def _summary(record: dict[str, Any]) -> dict[str, str] | None:
     """Which request a record concerns, from its keys (no user data)."""
-    keys = record.get("dynamodb", {}).get("Keys", {})
-    pk, sk = keys.get("PK", {}).get("S", ""), keys.get("SK", {}).get("S", "")
-    if not sk.startswith("REQ#"):
+    request = keys.request_key_of(record.get("dynamodb", {}).get("Keys"))
+    if request is None:
         return None
     return {
-        "organization_id": pk.removeprefix("ORG#"),
-        "request_id": sk.removeprefix("REQ#"),
+        "organization_id": request[0],
+        "request_id": request[1],
         "event": record.get("eventName", ""),
         "sequence_number": record["dynamodb"]["SequenceNumber"],
     }
