@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chalicelib.persistence import keys
+from devstack.streams import as_lambda_record
 
 logger = logging.getLogger(__name__)
 
@@ -257,23 +258,6 @@ def _moment(value: str) -> dt.datetime | None:
     except ValueError:
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        return value.timestamp()
-    if isinstance(value, dict):
-        return {key: _jsonable(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_jsonable(item) for item in value]
-    return value
-
-
-def as_lambda_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
-    """A GetRecords record as Lambda hands it to the function."""
-    record = _jsonable(record)
-    record.setdefault("eventSourceARN", stream_arn)
-    return record
 
 
 def _summary(record: dict[str, Any]) -> dict[str, str] | None:

@@ -190,12 +190,12 @@ class Rig:
         """Skip the setup's records (their emails are not what the scenario is about) and
         start counting emails and metrics from here."""
         self.reader.read()
-        self._settled_at = dict(self.reader._last_sequence)
+        self._settled_at = self.reader.position()
         self.settle_counts()
 
     def rewind(self) -> None:
         """Make the stream deliver again everything written since the last ``settle``."""
-        self.reader._last_sequence = dict(self._settled_at)
+        self.reader.seek(self._settled_at)
 
     def settle_counts(self) -> None:
         """Count emails and metrics from here on."""
