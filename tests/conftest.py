@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from tests.support import AUDIENCE, ISSUER, Issuer, User
+from devstack.issuer import AUDIENCE, ISSUER, Issuer
+from tests.factories import Flows, User, build_world, stored, table_items
 
 REGION = "eu-west-3"
 TABLE = "adhesion-test"
@@ -217,8 +218,6 @@ def stream(aws, chalice_client):
 
 @pytest.fixture
 def flows(api):
-    from tests.factories import Flows
-
     return Flows(api)
 
 
@@ -226,20 +225,14 @@ def flows(api):
 def world(flows, make_user):
     """One organization with an admin, an editor and a pending request; an outsider;
     and a second organization with its own admin and a pending request."""
-    from tests.factories import build_world
-
     return build_world(flows, make_user)
 
 
 @pytest.fixture
 def items(aws):
-    from tests.factories import table_items
-
     return lambda: table_items(REGION, TABLE)
 
 
 @pytest.fixture
 def item(aws):
-    from tests.factories import stored
-
     return lambda pk, sk: stored(REGION, TABLE, pk, sk)

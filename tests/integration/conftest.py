@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.persistence.email_ledger import PynamoEmailLedger
-from tests.fakes import InMemoryEmailLedger
+from devstack.fakes import InMemoryEmailLedger
 
 
 @pytest.fixture(params=["dynamodb", "fake"])

@@ -48,7 +48,7 @@ class Rig:
     def __init__(self, aws, container) -> None:
         import boto3
 
-        from tests.fakes import FakeSleep, RecordingMetrics
+        from devstack.fakes import FakeSleep, RecordingMetrics
         from tests.reliability.harness import NewClients
 
         # Every process's DynamoDB clients, created on first use: where ledger faults go.

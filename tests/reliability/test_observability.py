@@ -10,7 +10,7 @@ import logging
 import pytest
 
 from chalicelib.observability import EmfMetrics, configure_json_logs
-from tests.fakes import RecordingMetrics
+from devstack.fakes import RecordingMetrics
 from tests.reliability.harness import addressed_to, client_error, first
 
 

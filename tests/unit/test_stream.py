@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from chalicelib.domain import MembershipRequest, RequestStatus, Role, UserRef
 from chalicelib.services.delivery import DeliveryUnavailable, OutOfOrder
 from chalicelib.stream import process_records
-from tests.fakes import RecordingMetrics
+from devstack.fakes import RecordingMetrics
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 

@@ -1,5 +1,6 @@
-"""Fakes that record, for unit tests. Each is held to its real adapter's behaviour by a
-contract test in tests/integration/."""
+"""The fakes of the application's ports, in one place outside product code: they record
+what they are given, for the unit tests (and any tool that wants the app without AWS).
+Each is held to its real adapter's behaviour by a contract test in tests/integration/."""
 
 from __future__ import annotations
 
@@ -8,6 +9,19 @@ from dataclasses import replace
 
 from chalicelib.domain import Membership, Organization, UserProfile
 from chalicelib.mail.ledger import RoundChanged, RoundRecord
+from chalicelib.mail.port import EmailMessage
+
+
+class FakeMailer:
+    """Records messages instead of sending them (unit tests, and the contract test
+    that proves it behaves like :class:`~chalicelib.mail.ses.SesMailer`)."""
+
+    def __init__(self) -> None:
+        self.sent: list[EmailMessage] = []
+
+    def send(self, message: EmailMessage) -> str:
+        self.sent.append(message)
+        return f"fake-{len(self.sent)}"
 
 
 class InMemoryEmailLedger:
