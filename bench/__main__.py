@@ -11,6 +11,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench import emulator, environment, fanout, operations, report
+from bench.meter import Meter
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 SIZES = (10, 1_000, 100_000)
@@ -57,12 +60,8 @@ def main(argv: list[str] | None = None) -> int:
         logger.info("cold starts (%d processes per path)", args.cold_start_runs)
         cold = coldstart.run(args.cold_start_runs)
 
-    from bench import environment
-
+    # Before the app is imported (bench.harness does it): its decorators read the settings.
     issuer = environment.configure()
-    from bench import emulator, fanout, operations, report
-    from bench.meter import Meter
-
     meter = Meter(items=emulator.stored_item).install()
     try:
         runs = []
@@ -85,8 +84,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def _warn_about_targets(runs, flat: float, fan, cold) -> None:
     """A benchmark reports rather than fails (tests/cost/ is the gate); it says what it missed."""
-    from bench import fanout
-
     for row in runs[-1].rows:
         if not row.at_floor:
             logger.warning("above its floor: %s", row.name)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bench import capacity, seed
+from chalicelib.persistence import keys
 
 # Published on-demand prices, US East (N. Virginia), standard table class. DynamoDB's are
 # those in force since 2024-11-01 (on-demand throughput halved that day); SES's is the
@@ -99,8 +100,8 @@ def organization_record(members: int, requests: int) -> dict:
     """The organization's record holding its members and requests (data.gouv.fr's udata
     keeps both lists inside the organization's document)."""
     return {
-        "PK": _s(f"ORG#{seed.org_id(1)}"),
-        "SK": _s("ORG"),
+        "PK": _s(keys.org_pk(seed.org_id(1))),
+        "SK": _s(keys.ORG_SK),
         "organization_id": _s(seed.org_id(1)),
         "name": _s("Organisation 1"),
         "description": _s("Données publiques"),
@@ -169,4 +170,4 @@ def stream_share(rows) -> Units:
 def _organization_or_admins(call) -> bool:
     if call.operation == "Query":
         return True
-    return call.operation == "GetItem" and call.params["Key"]["SK"]["S"] == "ORG"
+    return call.operation == "GetItem" and call.params["Key"]["SK"]["S"] == keys.ORG_SK

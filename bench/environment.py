@@ -1,6 +1,7 @@
 """The process environment of the in-process benchmarks: fake credentials, the table, a
-token issuer on 127.0.0.1 (the test suite's), the sender. Set before ``chalicelib`` reads
-its settings, exactly as ``tests/conftest.py`` does for the tests."""
+token issuer on 127.0.0.1 (``devstack.issuer``, the tests' too), the sender. Set before
+the app is imported (its decorators read the settings then) and its container built,
+as ``tests/conftest.py`` does for the tests."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ FRONTEND = "https://adhesion.test"
 
 def configure():
     """Start the issuer, set the environment; return the issuer (``.token(sub, ...)``)."""
-    from tests.support import AUDIENCE, ISSUER, Issuer
+    from devstack.issuer import AUDIENCE, ISSUER, Issuer
 
     issuer = Issuer()
     jwks_url = issuer.start()
@@ -51,9 +52,8 @@ def create_stateful_resources() -> str:
 
 
 def reset_application() -> None:
-    """Forget the application's collaborators and clients, as a new Lambda container would."""
-    from bench.meter import forget_pynamodb_clients
+    """Forget the application's collaborators and clients (its bound models included), as
+    a new Lambda container would."""
     from chalicelib import bootstrap
 
     bootstrap.container.cache_clear()
-    forget_pynamodb_clients()

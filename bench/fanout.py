@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from bench import capacity, emulator, environment, seed
 from bench.harness import BenchError, application
 from bench.meter import WRITES, Call, Measure, Meter
+from chalicelib.persistence import keys
 
 ORGANIZATIONS = 10
 ADMINS = 3
@@ -28,7 +29,7 @@ _LEDGER_READS = {"GetItem", "BatchGetItem", "TransactGetItems"}
 
 @dataclass
 class Ledger:
-    """The email ledger's share of a measure: the calls on ``EMAIL#`` keys, by operation."""
+    """The email ledger's share of a measure: the calls on the ledger's keys, by operation."""
 
     operations: Counter[str] = field(default_factory=Counter)
     write_units: float = 0.0
@@ -57,7 +58,7 @@ class Ledger:
     def of(cls, measure: Measure) -> Ledger:
         ledger = cls()
         for call in measure.dynamodb():
-            if not any(key.startswith("EMAIL#") for key in call.keys):
+            if not any(keys.is_round_key(key) for key in call.keys):
                 continue
             ledger.operations[call.operation] += 1
             ledger.write_units += call.write_units + call.index_write_units
@@ -73,7 +74,7 @@ def admin_lookups(measure: Measure) -> int:
 def _is_admin_lookup(call: Call) -> bool:
     values = call.params.get("ExpressionAttributeValues", {})
     return call.operation == "Query" and any(
-        value.get("S", "").endswith("#ROLE#admin") for value in values.values()
+        keys.is_admins_partition(value.get("S", "")) for value in values.values()
     )
 
 

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from bench import environment
+from chalicelib.persistence import keys
 
 
 class BenchError(Exception):
@@ -63,11 +64,7 @@ class Stream:
         self._app = app
 
     def records(self) -> list[dict[str, Any]]:
-        return [
-            record
-            for record in self._reader.read()
-            if record["dynamodb"]["Keys"]["SK"]["S"].startswith("REQ#")
-        ]
+        return [record for record in self._reader.read() if keys.request_key_of(record["dynamodb"]["Keys"])]
 
     def invoke(self, records: list[dict[str, Any]]) -> dict[str, Any]:
         from devstack.stack import LambdaContext

@@ -3,8 +3,9 @@ included), and prices DynamoDB's in capacity units (:mod:`bench.capacity`).
 
 Installing the meter wraps ``botocore.session.Session.create_client``, so that each
 client created afterwards reports its calls through botocore's own events
-(``before-parameter-build``, ``before-call``, ``after-call``), and forgets the clients
-PynamoDB's models already hold, so that they are created again, metered. Writes are priced
+(``before-parameter-build``, ``before-call``, ``after-call``): install it before the
+application's container is built (its PynamoDB models create their clients on first
+use, after binding). Writes are priced
 from the items before and after the call, which ``items`` (a ``(table, key) -> item``
 reader of the emulator's state) provides; without it, writes count one unit per item.
 """
@@ -141,7 +142,6 @@ class Meter:
 
         Session.create_client = create_client
         self._original_create_client = original
-        forget_pynamodb_clients()
         return self
 
     def uninstall(self) -> None:
@@ -155,7 +155,6 @@ class Meter:
             for event in ("before-parameter-build", "before-call", "after-call"):
                 client.meta.events.unregister(event, unique_id=f"bench-meter-{event}")
         self._clients.clear()
-        forget_pynamodb_clients()
 
     def __enter__(self) -> Meter:
         return self.install()
@@ -322,15 +321,3 @@ def _key(item: dict[str, Any]) -> dict[str, Any]:
 
 def _key_id(key: dict[str, Any]) -> tuple:
     return tuple(repr(key.get(name)) for name in _TABLE_KEYS)
-
-
-def forget_pynamodb_clients() -> None:
-    """Make PynamoDB's models create their connections (and clients) again on next use."""
-    from pynamodb.models import Model
-
-    pending = [Model]
-    while pending:
-        cls = pending.pop()
-        pending.extend(cls.__subclasses__())
-        if cls.__dict__.get("_connection") is not None:
-            cls._connection = None

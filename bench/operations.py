@@ -18,6 +18,7 @@ from typing import Any
 from bench import emulator, environment, seed
 from bench.harness import BenchError, Http, Stream, application
 from bench.meter import Measure, Meter
+from chalicelib.persistence import keys
 
 PAGE = 5
 HISTORY = 1000
@@ -126,10 +127,10 @@ class SizeRun:
     seeded_items: int = 0
 
 
-def _cursor(item: dict[str, Any], keys: tuple[str, ...]) -> str:
-    from chalicelib.repository import _encode_cursor
+def _cursor(item: dict[str, Any], names: tuple[str, ...]) -> str:
+    from chalicelib.persistence.cursors import encode_cursor
 
-    return _encode_cursor({key: item[key] for key in keys})
+    return encode_cursor({name: item[name] for name in names})
 
 
 def _middle(items: list[dict[str, Any]], sort_key: str, prefix: str, reverse: bool = False) -> dict[str, Any]:
@@ -181,10 +182,12 @@ def _operations(
         run.rows.append(Row(name, kind, FLOORS[name], measured))
         return result
 
-    member_cursor = _cursor(_middle(org.items, "SK", "MEMBER#"), ("PK", "SK"))
-    pending = [item for item in org.items if item["SK"]["S"].startswith("REQ#")]
+    member_cursor = _cursor(_middle(org.items, "SK", keys.MEMBER_SK_PREFIX), ("PK", "SK"))
+    pending = [item for item in org.items if keys.request_key_of(item)]
     request_cursor = _cursor(_middle(pending, "GSI1SK", ""), ("PK", "SK", "GSI1PK", "GSI1SK"))
-    mine_cursor = _cursor(_middle(history, "GSI2SK", "REQ#", reverse=True), ("PK", "SK", "GSI2PK", "GSI2SK"))
+    mine_cursor = _cursor(
+        _middle(history, "GSI2SK", keys.REQUEST_SK_PREFIX, reverse=True), ("PK", "SK", "GSI2PK", "GSI2SK")
+    )
 
     api = "api"
     measure(

@@ -10,6 +10,10 @@ from importlib import metadata
 
 from bench import coldstart, cost, fanout
 from bench.operations import SizeRun
+from chalicelib.persistence import keys
+
+# How the report names a ledger round's key (keys.py writes it).
+_ROUND_KEY = keys.round_pk("<request>", "<transition>")
 
 
 def _row(*cells) -> str:
@@ -119,7 +123,7 @@ def render(
         "## 2. Flat as organizations grow",
         "",
         "Each size starts from an empty emulator, seeded directly (items built by",
-        "`chalicelib.repository`'s item builders over the PynamoDB models), then every operation runs",
+        "`chalicelib.persistence.items`' builders over the PynamoDB models), then every operation runs",
         "through the real code paths. A user with 1,000 past requests is in every size.",
         "",
         _row("operation", *(f"{run.members:,}: calls / RCU / WCU / items" for run in runs)),
@@ -182,7 +186,11 @@ def _fanout(fan: fanout.FanOut) -> list[str]:
         "|---|---|---|",
         _row("admin lookups (GSI1 queries)", batch["admin lookups"], fanout.admin_lookups(fan.one_by_one)),
         _row("SES calls", fan.batch.ses_calls, fan.one_by_one.ses_calls),
-        _row("ledger writes (calls writing an `EMAIL#` key)", ledger.writes_text(), one_by_one.writes_text()),
+        _row(
+            f"ledger writes (calls writing a `{_ROUND_KEY}` key)",
+            ledger.writes_text(),
+            one_by_one.writes_text(),
+        ),
         _row("ledger reads (round records read)", ledger.reads, one_by_one.reads),
         _row("DynamoDB calls", _total(fan.batch), _total(fan.one_by_one)),
         _row("RCU / WCU", _rw(fan.batch), _rw(fan.one_by_one)),
@@ -411,7 +419,7 @@ def _decisions(fan: fanout.FanOut) -> list[str]:
         f"{fan.batch.ses_calls} emails instead of {previous}.",
         "  The ledger kept an entry per email, claimed before the send (so that two workers could not",
         "  both send it) and marked sent after it, plus a marker per round. Now the round's record",
-        "  (`EMAIL#<request>#<transition>`, `ROUND`) lists the recipients sent and those given up.",
+        f"  (`{_ROUND_KEY}`, `{keys.ROUND_SK}`) lists the recipients sent and those given up.",
         "  After each email SES accepts, one `PutItem` stores it whole; the round's last write also",
         "  marks it handled. A given-up email (no address, refused by SES) rides on the next write; a",
         "  round that ends with one, or has nothing to send, costs one closing write.",

@@ -1,5 +1,5 @@
 """Large organizations and long histories, built with the application's own item builders
-(``chalicelib.repository``'s ``*_item`` functions over the PynamoDB models) and written
+(``chalicelib.persistence.items``' ``*_item`` functions over the PynamoDB models) and written
 straight into the emulator: 300,000 items through the API would take hours."""
 
 from __future__ import annotations
@@ -68,13 +68,13 @@ def organization(
     which no measured operation of a bystander reads) only for the admins and the first
     ``ACTORS`` editors and requesters, who act or are emailed in the benchmark. User ids
     have a fixed width, so that item sizes do not grow with the organization."""
-    from chalicelib import repository
+    from chalicelib.persistence import items
 
     oid = org_id(number)
     prefix = f"o{number}"
     seeded = SeededOrganization(oid, name or f"Organisation {number}", [], [], [], [])
     created = EPOCH
-    organization_item = repository.organization_item(
+    organization_item = items.organization_item(
         Organization(
             oid,
             seeded.name,
@@ -93,12 +93,12 @@ def organization(
         role = Role.ADMIN if i < admins else Role.EDITOR
         (seeded.admins if role is Role.ADMIN else seeded.editors).append(user_id)
         seeded.items.append(
-            repository.membership_item(
+            items.membership_item(
                 Membership(oid, user_id, f"User {user_id}", role, created + timedelta(seconds=i))
             ).serialize()
         )
         if i < admins + ACTORS:
-            seeded.items.append(repository.profile_item(profile(user_id)).serialize())
+            seeded.items.append(items.profile_item(profile(user_id)).serialize())
     for j in range(pending):
         user_id = f"{prefix}r{j:06d}"
         request = MembershipRequest(
@@ -111,10 +111,10 @@ def organization(
         )
         seeded.requesters.append(user_id)
         seeded.request_ids.append(request.id)
-        seeded.items.append(repository.request_item(request).serialize())
-        seeded.items.append(repository.pending_item(request).serialize())
+        seeded.items.append(items.request_item(request).serialize())
+        seeded.items.append(items.pending_item(request).serialize())
         if j < ACTORS:
-            requester = repository.profile_item(profile(user_id))
+            requester = items.profile_item(profile(user_id))
             requester.pending_count = 1
             seeded.items.append(requester.serialize())
     return seeded
@@ -122,10 +122,10 @@ def organization(
 
 def history(user_id: str, requests: int, first_org: int = 1000) -> Iterator[dict[str, Any]]:
     """A user's ``requests`` past requests, one per organization, all decided or withdrawn."""
-    from chalicelib import repository
+    from chalicelib.persistence import items
 
     statuses = (RequestStatus.ACCEPTED, RequestStatus.REFUSED, RequestStatus.WITHDRAWN)
-    yield repository.profile_item(profile(user_id)).serialize()
+    yield items.profile_item(profile(user_id)).serialize()
     for k in range(requests):
         status = statuses[k % len(statuses)]
         created = EPOCH - timedelta(days=requests - k)
@@ -137,7 +137,7 @@ def history(user_id: str, requests: int, first_org: int = 1000) -> Iterator[dict
             status,
             created,
         )
-        item = repository.request_item(request)
+        item = items.request_item(request)
         item.decided_at = created + timedelta(hours=2)
         if status is not RequestStatus.WITHDRAWN:
             item.decided_by_id, item.decided_by_name = "admin", "An Admin"

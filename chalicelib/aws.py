@@ -29,11 +29,22 @@ class AwsClients:
 
     @functools.cached_property
     def dynamodb(self):
-        """The PynamoDB connection used for transactions (PynamoDB builds its botocore
-        client from the same region and endpoint as the models' ``Meta``)."""
+        """The PynamoDB connection used for transactions and multi-item reads."""
         from pynamodb.connection import Connection
 
         return Connection(region=self._settings.region or None, host=self._settings.aws_endpoint_url)
+
+    @functools.cached_property
+    def tables(self):
+        """The PynamoDB models bound to the table, in the same region and at the same
+        endpoint as :attr:`dynamodb`; each creates its botocore client on first use."""
+        from chalicelib.persistence.tables import bind
+
+        return bind(
+            self._settings.table_name,
+            region=self._settings.region or None,
+            host=self._settings.aws_endpoint_url,
+        )
 
     @functools.cached_property
     def sesv2(self):

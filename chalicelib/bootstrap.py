@@ -39,9 +39,9 @@ class Container:
 
     @functools.cached_property
     def repository(self):
-        from chalicelib.repository import PynamoMembershipRepository
+        from chalicelib.persistence.membership import PynamoMembershipRepository
 
-        return PynamoMembershipRepository(self.aws.dynamodb)
+        return PynamoMembershipRepository(self.aws.tables, self.aws.dynamodb)
 
     @functools.cached_property
     def organizations(self):
@@ -87,9 +87,9 @@ class Container:
 
     @functools.cached_property
     def email_ledger(self):
-        from chalicelib.repository import PynamoEmailLedger
+        from chalicelib.persistence.email_ledger import PynamoEmailLedger
 
-        return PynamoEmailLedger(self.settings.email_ledger_ttl_seconds)
+        return PynamoEmailLedger(self.aws.tables.rounds, self.settings.email_ledger_ttl_seconds)
 
     @functools.cached_property
     def metrics(self):

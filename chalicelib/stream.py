@@ -14,6 +14,7 @@ from typing import Any
 
 from chalicelib.domain import MembershipRequest, Transition
 from chalicelib.observability import log_context
+from chalicelib.persistence import keys
 from chalicelib.services.delivery import Deadline, NotificationDeferred
 
 logger = logging.getLogger(__name__)
@@ -22,12 +23,11 @@ logger = logging.getLogger(__name__)
 def request_from_image(image: Mapping[str, Any] | None) -> MembershipRequest | None:
     """Rebuild a request from a stream image with the table's own model; None for
     images of other kinds of items. Raises when the image is not a readable request."""
-    if not image or not image.get("SK", {}).get("S", "").startswith("REQ#"):
+    if not keys.is_request_image(image):
         return None
-    from chalicelib.models import MembershipRequestModel
-    from chalicelib.repository import membership_request_from_item
+    from chalicelib.persistence.items import request_from_image as rebuilt
 
-    return membership_request_from_item(MembershipRequestModel.from_raw_data(dict(image)))
+    return rebuilt(image)
 
 
 def _raw_records(event: Any) -> list[Any]:
@@ -45,10 +45,8 @@ def _remaining_time(context: Any) -> Callable[[], float] | None:
 
 
 def _subject(record: Mapping[str, Any]) -> tuple[str, str] | None:
-    """The request a record is about, (PK, SK), or None for other kinds of items."""
-    keys = record.get("dynamodb", {}).get("Keys") or {}
-    pk, sk = keys.get("PK", {}).get("S", ""), keys.get("SK", {}).get("S", "")
-    return (pk, sk) if sk.startswith("REQ#") else None
+    """The request a record is about, (org_id, request_id), or None for other kinds of items."""
+    return keys.request_key_of(record.get("dynamodb", {}).get("Keys"))
 
 
 def process_records(
@@ -126,7 +124,7 @@ def _handle(
         if record.get("eventName") == "INSERT":
             # Its new-request round will never be handled; its outcome must not wait.
             try:
-                notifier.record_rejected(subject[1].removeprefix("REQ#"), Transition.REQUESTED)
+                notifier.record_rejected(subject[1], Transition.REQUESTED)
             except NotificationDeferred as deferred:
                 return deferred
         return None

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def fuzz(state_dir: Path, max_examples: int, seed: int | None = None, output=None) -> int:
     import boto3
 
-    from devstack.stack import _request, create_user, sign_in
+    from devstack.stack import api_request, create_user, sign_in
 
     stack = json.loads((state_dir / "stack.json").read_text(encoding="utf-8"))
     cognito = boto3.client(
@@ -41,8 +41,8 @@ def fuzz(state_dir: Path, max_examples: int, seed: int | None = None, output=Non
         _, password = create_user(cognito, Pool, name, email, "fr")
         tokens.append(sign_in(cognito, stack, email, password))
     api = stack["api_url"]
-    _, org = _request("POST", f"{api}/organizations", tokens[0], {"name": "Fuzzed organization"})
-    _request(
+    _, org = api_request("POST", f"{api}/organizations", tokens[0], {"name": "Fuzzed organization"})
+    api_request(
         "POST", f"{api}/organizations/{org['id']}/membership-requests", tokens[1], {"comment": "Fuzz me"}
     )
     command = [

@@ -157,7 +157,8 @@ class Pump(threading.Thread):
         self.join(timeout=10)
 
 
-def _request(method: str, url: str, token: str | None = None, body: Any = None) -> tuple[int, Any]:
+def api_request(method: str, url: str, token: str | None = None, body: Any = None) -> tuple[int, Any]:
+    """Call the local stack's API with a JSON body; (status, parsed JSON body or None)."""
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(  # noqa: S310 (our own 127.0.0.1 URL)
         url,
@@ -195,7 +196,7 @@ def wait_for_health(api_url: str, process: subprocess.Popen, timeout: float = 60
         if process.poll() is not None:
             raise StackError(f"chalice local exited with status {process.returncode}")
         try:
-            if _request("GET", f"{api_url}/health")[0] == 200:
+            if api_request("GET", f"{api_url}/health")[0] == 200:
                 return
         except OSError:
             pass
@@ -251,7 +252,7 @@ def seed(cognito, stack: LocalStack, api_url: str, pump: Pump) -> dict[str, Any]
             "id_token": token,
         }
     alice, eric = users["alice"]["id_token"], users["eric"]["id_token"]
-    status, org = _request(
+    status, org = api_request(
         "POST",
         f"{api_url}/organizations",
         alice,
@@ -259,7 +260,7 @@ def seed(cognito, stack: LocalStack, api_url: str, pump: Pump) -> dict[str, Any]
     )
     if status != 201:
         raise StackError(f"seeding failed: {status} {org}")
-    _, request = _request(
+    _, request = api_request(
         "POST",
         f"{api_url}/organizations/{org['id']}/membership-requests",
         eric,
@@ -268,7 +269,7 @@ def seed(cognito, stack: LocalStack, api_url: str, pump: Pump) -> dict[str, Any]
     # Alice hears of the request while it is pending: a request decided before the stream
     # sees it is announced to nobody, and the demo's outbox shows both emails of the flow.
     pump.drain()
-    _request(
+    api_request(
         "POST",
         f"{api_url}/organizations/{org['id']}/membership-requests/{request['id']}/accept",
         alice,

@@ -13,7 +13,23 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from ops.redrive import as_lambda_record
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.timestamp()
+    if isinstance(value, dict):
+        return {key: _jsonable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(item) for item in value]
+    return value
+
+
+def as_lambda_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
+    """A GetRecords record as Lambda hands it to the function (``ops redrive`` replays
+    the failure queue's ranges in this format too)."""
+    record = _jsonable(record)
+    record.setdefault("eventSourceARN", stream_arn)
+    return record
 
 
 class StreamReader:
@@ -63,6 +79,14 @@ class StreamReader:
     def unread(self, records: list[dict[str, Any]]) -> None:
         """Hand records back so that the next read starts with them (a retry)."""
         self._pending = records + self._pending
+
+    def position(self) -> dict[str, str]:
+        """Where each shard was last read, for :meth:`seek`."""
+        return dict(self._last_sequence)
+
+    def seek(self, position: dict[str, str]) -> None:
+        """Read again from a :meth:`position`, as a stream redelivers."""
+        self._last_sequence = dict(position)
 
 
 def deliver(

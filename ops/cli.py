@@ -128,11 +128,13 @@ def _require(container, *names: str) -> None:
 
 def _support(args, container):
     from chalicelib.bootstrap import utc_now
+    from chalicelib.persistence.membership import OperatorMembershipRepository
     from ops.support import SupportService
 
     _require(container, "table_name", "region")
     operator = getattr(args, "operator", None) or getpass.getuser()
-    return SupportService(container.repository, container.notifier, utc_now, operator)
+    repository = OperatorMembershipRepository(container.aws.tables, container.aws.dynamodb)
+    return SupportService(repository, container.notifier, utc_now, operator)
 
 
 # -- commands: each returns (exit code, JSON payload, text) ----------------------------

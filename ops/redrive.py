@@ -26,6 +26,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from chalicelib.persistence import keys
+from devstack.streams import as_lambda_record
+
 logger = logging.getLogger(__name__)
 
 STREAM_RETENTION = dt.timedelta(hours=24)
@@ -257,32 +260,14 @@ def _moment(value: str) -> dt.datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        return value.timestamp()
-    if isinstance(value, dict):
-        return {key: _jsonable(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_jsonable(item) for item in value]
-    return value
-
-
-def as_lambda_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
-    """A GetRecords record as Lambda hands it to the function."""
-    record = _jsonable(record)
-    record.setdefault("eventSourceARN", stream_arn)
-    return record
-
-
 def _summary(record: dict[str, Any]) -> dict[str, str] | None:
     """Which request a record concerns, from its keys (no user data)."""
-    keys = record.get("dynamodb", {}).get("Keys", {})
-    pk, sk = keys.get("PK", {}).get("S", ""), keys.get("SK", {}).get("S", "")
-    if not sk.startswith("REQ#"):
+    request = keys.request_key_of(record.get("dynamodb", {}).get("Keys"))
+    if request is None:
         return None
     return {
-        "organization_id": pk.removeprefix("ORG#"),
-        "request_id": sk.removeprefix("REQ#"),
+        "organization_id": request[0],
+        "request_id": request[1],
         "event": record.get("eventName", ""),
         "sequence_number": record["dynamodb"]["SequenceNumber"],
     }

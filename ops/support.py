@@ -51,7 +51,8 @@ class AdminChange:
 
 
 class SupportService:
-    """Operator use cases. ``repository`` is the membership repository, ``notifier`` the
+    """Operator use cases. ``repository`` is the operators' membership repository
+    (:class:`~chalicelib.persistence.membership.OperatorMembershipRepository`), ``notifier`` the
     stream function's notifier, ``clock`` returns an aware UTC datetime, ``operator``
     names who acts (recorded as the decider of requests they accept)."""
 

@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from tests.support import AUDIENCE, ISSUER, Issuer, User
+from devstack.issuer import AUDIENCE, ISSUER, Issuer
+from tests.factories import Flows, User, build_world, stored, table_items
 
 REGION = "eu-west-3"
 TABLE = "adhesion-test"
@@ -98,13 +99,24 @@ def clock() -> Clock:
     return Clock()
 
 
+@pytest.fixture(scope="session")
+def tables():
+    """The models bound once for the whole run, as the one warm container of a function
+    keeps them: each binding's models create botocore clients of their own (0.1 s each).
+    A test that must see its clients created binds afresh (tests/cost)."""
+    from chalicelib.persistence.tables import bind
+
+    return bind(TABLE, region=REGION)
+
+
 @pytest.fixture
-def container(aws, clock):
+def container(aws, clock, tables):
     from chalicelib import bootstrap
 
     bootstrap.container.cache_clear()
     built = bootstrap.container()
     built.clock = clock
+    built.aws.tables = tables
     yield built
     bootstrap.container.cache_clear()
 
@@ -206,8 +218,6 @@ def stream(aws, chalice_client):
 
 @pytest.fixture
 def flows(api):
-    from tests.factories import Flows
-
     return Flows(api)
 
 
@@ -215,20 +225,14 @@ def flows(api):
 def world(flows, make_user):
     """One organization with an admin, an editor and a pending request; an outsider;
     and a second organization with its own admin and a pending request."""
-    from tests.factories import build_world
-
     return build_world(flows, make_user)
 
 
 @pytest.fixture
 def items(aws):
-    from tests.factories import table_items
-
     return lambda: table_items(REGION, TABLE)
 
 
 @pytest.fixture
 def item(aws):
-    from tests.factories import stored
-
     return lambda pk, sk: stored(REGION, TABLE, pk, sk)

@@ -7,7 +7,16 @@ from typing import Any
 
 import boto3
 
-from tests.support import User
+
+@dataclass(frozen=True)
+class User:
+    """A signed-in user as the tests call the API: who they are, and their token."""
+
+    sub: str
+    name: str
+    email: str
+    locale: str
+    token: str
 
 
 def table_items(region: str, table: str) -> list[dict[str, Any]]:

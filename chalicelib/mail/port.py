@@ -47,15 +47,3 @@ class Mailer(Protocol):
     def send(self, message: EmailMessage) -> str:
         """Send the message and return the provider's message id; raise
         :class:`MailError` on failure."""
-
-
-class FakeMailer:
-    """Records messages instead of sending them (unit tests, and the contract test
-    that proves it behaves like :class:`~chalicelib.mail.ses.SesMailer`)."""
-
-    def __init__(self) -> None:
-        self.sent: list[EmailMessage] = []
-
-    def send(self, message: EmailMessage) -> str:
-        self.sent.append(message)
-        return f"fake-{len(self.sent)}"

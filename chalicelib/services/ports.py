@@ -2,7 +2,7 @@
 storage, time and ids, and nothing more.
 
 ``PynamoMembershipRepository`` implements both repository ports on DynamoDB;
-``tests/fakes.py`` implements them in memory, held to the same contract tests
+``devstack/fakes.py`` implements them in memory, held to the same contract tests
 (``tests/contract``). The mail ports are :class:`~chalicelib.mail.port.Mailer` and
 :class:`~chalicelib.mail.ledger.EmailLedger`; metrics are
 :class:`~chalicelib.services.delivery.Metrics`.

@@ -200,7 +200,7 @@ def test_the_matrix_covers_every_route_of_the_app():
 
 
 def _callers(world, flows, make_user, api, issuer):
-    from tests.support import User
+    from tests.factories import User
 
     demoted = make_user("dora", name="Dora Demoted")
     flows.member(world.admin, demoted, world.org_id, "admin")

@@ -1,5 +1,5 @@
 """One contract, two repositories: the DynamoDB one on moto and the in-memory one the unit
-tests use (tests/fakes.py). Whatever a service or the notifier may rely on is asserted
+tests use (devstack/fakes.py). Whatever a service or the notifier may rely on is asserted
 here against both, so a rule proven on the fake holds on DynamoDB."""
 
 from __future__ import annotations
@@ -30,10 +30,15 @@ MAX_PENDING = 2
 @pytest.fixture(params=["dynamodb", "memory"])
 def repository(request):
     if request.param == "memory":
-        from tests.fakes import InMemoryMembershipRepository
+        from devstack.fakes import InMemoryMembershipRepository
 
         return InMemoryMembershipRepository()
-    return request.getfixturevalue("container").repository
+    from chalicelib.persistence.membership import OperatorMembershipRepository
+
+    # The operators' variant: the service's repository plus the operator's two writes,
+    # which the in-memory one also has.
+    aws = request.getfixturevalue("container").aws
+    return OperatorMembershipRepository(aws.tables, aws.dynamodb)
 
 
 def profile(user_id: str, email: str | None = None) -> UserProfile:
@@ -206,7 +211,7 @@ def test_asking_is_refused_and_writes_nothing(repository, setup, error):
 
     before = state()
     # WHEN he asks, from a new address
-    with pytest.raises(error):
+    with pytest.raises(error) as refused:
         ask(
             repository,
             "paul",
@@ -215,7 +220,10 @@ def test_asking_is_refused_and_writes_nothing(repository, setup, error):
             at=T0 + timedelta(seconds=60),
             requester=profile("paul", "paul@new.example.org"),
         )
-    # THEN nothing was written: no request, no counter, not even his new address
+    # THEN a cooldown says how long is left
+    if error is errors.AskedTooRecently:
+        assert refused.value.retry_after_seconds == COOLDOWN - 60
+    # AND nothing was written: no request, no counter, not even his new address
     assert repository.find_request(org_id, "r-refused") is None
     assert state() == before
 

@@ -103,7 +103,7 @@ def _record(event_name: str, pk: str, sk: str) -> dict[str, Any]:
     }
 
 
-# An item of each model of chalicelib/models.py, by its keys (see the models' docstrings).
+# An item of each model of chalicelib/persistence/models.py, by its keys (see the models' docstrings).
 ITEM_KEYS = {
     "OrganizationModel": ("ORG#o1", "ORG"),
     "MembershipModel": ("ORG#o1", "MEMBER#u1"),

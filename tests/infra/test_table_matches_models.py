@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 from pynamodb.models import Model
 
-from chalicelib import models
+from chalicelib.persistence import models
 
 
 def item_models() -> list[type[Model]]:
-    """The models of chalicelib/models.py, one per kind of item (not their private base)."""
+    """The models of chalicelib/persistence/models.py, one per kind of item (not their private base)."""
     return [
         cls
         for name, cls in inspect.getmembers(models, inspect.isclass)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.mail.ledger import RoundChanged, RoundRecord
-from chalicelib.repository import PynamoEmailLedger
+from chalicelib.persistence.email_ledger import PynamoEmailLedger
 
 
 def test_a_round_never_written_reads_empty_and_unhandled(ledger):
@@ -42,7 +42,7 @@ def test_an_email_sent_after_being_given_up_counts_as_sent(ledger):
 
 
 def test_round_records_expire_after_the_stream_window(container, item):
-    PynamoEmailLedger(48 * 3600, clock=lambda: 1_700_000_000.0).write(
+    PynamoEmailLedger(container.aws.tables.rounds, 48 * 3600, clock=lambda: 1_700_000_000.0).write(
         RoundRecord("r1", "requested", sent=frozenset({"alice", "bea"}), handled=True)
     )
     stored = item("EMAIL#r1#requested", "ROUND")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.mail.ledger import LedgerUnavailable, RoundRecord
-from chalicelib.repository import PynamoEmailLedger
+from chalicelib.persistence.email_ledger import PynamoEmailLedger
+from tests.conftest import REGION, TABLE
 
 
 def test_merging_keeps_what_either_pass_knows():
@@ -27,15 +28,18 @@ def test_merging_keeps_what_either_pass_knows():
         ("PutItem", lambda ledger: ledger.write(RoundRecord("r", "requested", sent=frozenset({"a"})))),
     ],
 )
-def test_dynamodb_unavailable_is_reported_as_a_transient_ledger_failure(container, operation, call):
-    from chalicelib.models import EmailRoundModel
-    from tests.reliability.harness import Faults, always, client_error
+def test_dynamodb_unavailable_is_reported_as_a_transient_ledger_failure(aws, operation, call):
+    from chalicelib.persistence.tables import bind
+    from tests.reliability.harness import Faults, NewClients, always, client_error
 
-    ledger = PynamoEmailLedger(48 * 3600)
-    client = EmailRoundModel._get_connection().connection.client
-    faults = Faults(client, operation, always(client_error("ProvisionedThroughputExceededException")))
+    faults = Faults(None, operation, always(client_error("ProvisionedThroughputExceededException")))
+    # A freshly bound model creates its client on first use: catch it as it is created.
+    clients = NewClients("dynamodb").install()
+    clients.each(faults.attach)
+    ledger = PynamoEmailLedger(bind(TABLE, region=REGION).rounds, 48 * 3600)
     try:
         with pytest.raises(LedgerUnavailable, match="ProvisionedThroughputExceededException"):
             call(ledger)
     finally:
+        clients.uninstall()
         faults.close()

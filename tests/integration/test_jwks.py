@@ -7,7 +7,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from chalicelib.errors import InvalidToken
 from chalicelib.tokens import JwksKeys, TokenPolicy, verify_token
-from tests.support import AUDIENCE, ISSUER, Issuer
+from devstack.issuer import AUDIENCE, ISSUER, Issuer
 
 POLICY = TokenPolicy(ISSUER, (AUDIENCE,), "id", 30, max_lifetime_seconds=86400)
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import boto3
 import pytest
 
-from chalicelib.mail.port import EmailMessage, FakeMailer
+from chalicelib.mail.port import EmailMessage
 from chalicelib.mail.ses import SesMailer
+from devstack.fakes import FakeMailer
 from tests.conftest import REGION, SENDER
 
 MESSAGE = EmailMessage(to="alice@example.org", subject="Sujet é", text="Texte", html="<p>HTML</p>")

@@ -48,8 +48,11 @@ class Rig:
     def __init__(self, aws, container) -> None:
         import boto3
 
-        from tests.fakes import FakeSleep, RecordingMetrics
+        from devstack.fakes import FakeSleep, RecordingMetrics
+        from tests.reliability.harness import NewClients
 
+        # Every process's DynamoDB clients, created on first use: where ledger faults go.
+        self.dynamodb_clients = NewClients("dynamodb").install()
         self.aws = aws
         self.first = container
         self.clock = FakeSleep(start=1_700_000_000.0)
@@ -71,14 +74,14 @@ class Rig:
     def _new_process(self, time=None):
         """A new container; ``time`` (sleep and clock) defaults to the rig's fake clock."""
         from chalicelib.bootstrap import Container
-        from chalicelib.repository import PynamoEmailLedger
+        from chalicelib.persistence.email_ledger import PynamoEmailLedger
 
         time = time or self.clock
         process = Container(self.first.settings)
         process.aws.__dict__["sesv2"] = self.ses
         process.sleep = time
         process.metrics = self.metrics
-        ledger = PynamoEmailLedger(48 * 3600, clock=time.clock)
+        ledger = PynamoEmailLedger(process.aws.tables.rounds, 48 * 3600, clock=time.clock)
         process.email_ledger = self.ledger_wrapper(ledger) if self.ledger_wrapper else ledger
         if self.mailer_wrapper:
             process.mailer = self.mailer_wrapper(process.mailer)
@@ -137,18 +140,19 @@ class Rig:
 
     def ledger_faults(self, operation: str, plan):
         """Fault injection on the ledger's DynamoDB calls (PutItem: writes of a round;
-        GetItem: reads)."""
-        from chalicelib.models import EmailRoundModel
-        from tests.reliability.harness import Faults
+        GetItem: reads), in this process and the ones that follow a restart."""
+        from tests.reliability.harness import Faults, on_ledger_items
 
-        client = EmailRoundModel._get_connection().connection.client
-        self.faults.append(Faults(client, operation, plan))
-        return self.faults[-1]
+        faults = Faults(None, operation, plan, where=on_ledger_items)
+        self.dynamodb_clients.each(faults.attach)
+        self.faults.append(faults)
+        return faults
 
     def close(self) -> None:
         for fault in self.faults:
             fault.close()
         self.faults.clear()
+        self.dynamodb_clients.uninstall()
 
     # -- data -----------------------------------------------------------------------------
 
@@ -186,12 +190,12 @@ class Rig:
         """Skip the setup's records (their emails are not what the scenario is about) and
         start counting emails and metrics from here."""
         self.reader.read()
-        self._settled_at = dict(self.reader._last_sequence)
+        self._settled_at = self.reader.position()
         self.settle_counts()
 
     def rewind(self) -> None:
         """Make the stream deliver again everything written since the last ``settle``."""
-        self.reader._last_sequence = dict(self._settled_at)
+        self.reader.seek(self._settled_at)
 
     def settle_counts(self) -> None:
         """Count emails and metrics from here on."""

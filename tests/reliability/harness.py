@@ -91,25 +91,43 @@ def client_error(code: str, status: int = 400, message: str = "injected"):
 
 
 class Faults:
-    """Answers chosen calls of one botocore client operation with an error (a
-    ``client_error`` answer, or an exception raised as botocore would), by call number.
+    """Answers chosen calls of one botocore operation with an error (a ``client_error``
+    answer, or an exception raised as botocore would), by call number, on ``client``
+    and on every client later given to :meth:`attach`.
 
     ``plan(n, params)`` gets the 1-based call number and the request's parameters and
-    returns None to let the call through."""
+    returns None to let the call through; only the calls ``where(params)`` accepts
+    are counted (all of them by default)."""
 
-    def __init__(self, client, operation: str, plan: Callable[[int], Any]) -> None:
-        self._events = client.meta.events
-        self._event = f"before-call.{client.meta.service_model.service_id.hyphenize()}.{operation}"
+    def __init__(
+        self,
+        client,
+        operation: str,
+        plan: Callable[[int], Any],
+        where: Callable[[dict], bool] | None = None,
+    ) -> None:
+        self._operation = operation
         self._plan = plan
+        self._where = where
         self.calls = 0
         self.injected = 0
         self._lock = threading.Lock()
-        self._events.register(self._event, self._handle, unique_id=f"fault-{id(self)}")
+        self._attached: list[tuple[Any, str]] = []
+        if client is not None:
+            self.attach(client)
+
+    def attach(self, client) -> None:
+        event = f"before-call.{client.meta.service_model.service_id.hyphenize()}.{self._operation}"
+        client.meta.events.register(event, self._handle, unique_id=f"fault-{id(self)}")
+        self._attached.append((client.meta.events, event))
 
     def _handle(self, params=None, **_):
+        params = params or {}
+        if self._where is not None and not self._where(params):
+            return None
         with self._lock:
             self.calls += 1
-            fault = self._plan(self.calls, params or {})
+            fault = self._plan(self.calls, params)
             if fault is None:
                 return None
             self.injected += 1
@@ -118,7 +136,60 @@ class Faults:
         return fault()
 
     def close(self) -> None:
-        self._events.unregister(self._event, unique_id=f"fault-{id(self)}")
+        for events, event in self._attached:
+            events.unregister(event, unique_id=f"fault-{id(self)}")
+        self._attached.clear()
+
+
+class NewClients:
+    """Hands every botocore client of ``service`` created while installed to each
+    listener, and keeps them. PynamoDB's models create their clients on first use, out of
+    a test's reach; botocore's public ``Session.create_client`` is wrapped instead, as
+    bench/meter.py does."""
+
+    def __init__(self, service: str) -> None:
+        self._service = service
+        self.clients: list[Any] = []
+        self._listeners: list[Callable[[Any], None]] = []
+        self._original = None
+
+    def install(self) -> NewClients:
+        from botocore.session import Session
+
+        original, watch = Session.create_client, self
+
+        def create_client(session, service_name, *args, **kwargs):
+            client = original(session, service_name, *args, **kwargs)
+            if service_name == watch._service:
+                watch.clients.append(client)
+                for listener in watch._listeners:
+                    listener(client)
+            return client
+
+        Session.create_client, self._original = create_client, original
+        return self
+
+    def uninstall(self) -> None:
+        from botocore.session import Session
+
+        if self._original is not None:
+            Session.create_client, self._original = self._original, None
+
+    def each(self, listener: Callable[[Any], None]) -> None:
+        """Call ``listener`` with every client created so far and every one to come."""
+        for client in self.clients:
+            listener(client)
+        self._listeners.append(listener)
+
+
+def on_ledger_items(params: dict) -> bool:
+    """Whether a DynamoDB request reads or writes an email ledger round."""
+    try:
+        request = json.loads(_body(params) or b"{}")
+    except ValueError:
+        return False
+    key = request.get("Key") or request.get("Item") or {}
+    return key.get("PK", {}).get("S", "").startswith("EMAIL#")
 
 
 def first(k: int, fault) -> Callable[[int, dict], Any]:

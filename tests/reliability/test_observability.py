@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from chalicelib.observability import EmfMetrics, LogFilter
-from tests.fakes import RecordingMetrics
+from devstack.fakes import RecordingMetrics
 from tests.reliability.harness import addressed_to, client_error, first
 
 

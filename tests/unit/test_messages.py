@@ -14,7 +14,7 @@ from chalicelib.errors import OrganizationNotFound
 from chalicelib.services.membership_requests import MembershipRequestService
 from chalicelib.services.messages import Links, MessageComposer
 from chalicelib.services.organizations import OrganizationService
-from tests.fakes import InMemoryMembershipRepository, RecordingMetrics
+from devstack.fakes import InMemoryMembershipRepository, RecordingMetrics
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 ALICE = Caller("alice", "Alice", "alice@example.org", "en", email_verified=True)

@@ -19,7 +19,7 @@ from chalicelib.domain import (
 )
 from chalicelib.errors import EmailsInProgress
 from chalicelib.mail.ledger import LedgerUnavailable, RoundRecord
-from chalicelib.mail.port import Disposition, FakeMailer, MailError
+from chalicelib.mail.port import Disposition, MailError
 from chalicelib.services.delivery import (
     Deadline,
     DeliveryUnavailable,
@@ -28,7 +28,7 @@ from chalicelib.services.delivery import (
     RetryPolicy,
 )
 from chalicelib.services.notifications import Links, MembershipNotifier, transition_of
-from tests.fakes import FakeDirectory, FakeSleep, InMemoryEmailLedger, RecordingMetrics
+from devstack.fakes import FakeDirectory, FakeMailer, FakeSleep, InMemoryEmailLedger, RecordingMetrics
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 ORG = Organization("o1", "Etalab", "", NOW, 3, 2, 1)

@@ -15,9 +15,8 @@ from chalicelib.domain import (
     UserRef,
 )
 from chalicelib.mail.ledger import RoundRecord
-from chalicelib.mail.port import FakeMailer
 from chalicelib.services.notifications import Links, MembershipNotifier
-from tests.fakes import FakeDirectory, FakeSleep, InMemoryEmailLedger
+from devstack.fakes import FakeDirectory, FakeMailer, FakeSleep, InMemoryEmailLedger
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 ORG = Organization("o1", "Etalab", "", NOW, 3, 2, 0)

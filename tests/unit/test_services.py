@@ -21,7 +21,7 @@ from chalicelib.errors import (
 )
 from chalicelib.services.membership_requests import MembershipRequestService
 from chalicelib.services.organizations import OrganizationService
-from tests.fakes import InMemoryMembershipRepository
+from devstack.fakes import InMemoryMembershipRepository
 
 T0 = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from chalicelib.domain import MembershipRequest, RequestStatus, Role, UserRef
 from chalicelib.services.delivery import DeliveryUnavailable, OutOfOrder
 from chalicelib.stream import process_records
-from tests.fakes import RecordingMetrics
+from devstack.fakes import RecordingMetrics
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
@@ -26,26 +26,10 @@ def _request(request_id: str, org_id: str = "o1", status=RequestStatus.PENDING) 
 
 
 def _image(request: MembershipRequest) -> dict:
-    from chalicelib.models import MembershipRequestModel
+    from chalicelib.persistence.items import request_item
 
-    item = MembershipRequestModel(
-        f"ORG#{request.organization_id}",
-        f"REQ#{request.id}",
-        request_id=request.id,
-        organization_id=request.organization_id,
-        user_id=request.user.id,
-        user_name=request.user.name,
-        comment=request.comment,
-        status=request.status.value,
-        created_at=request.created_at,
-        role=request.role.value if request.role else None,
-        gsi1pk="x",
-        gsi1sk="x",
-        gsi2pk="x",
-        gsi2sk="x",
-        gsi3pk="x",
-        gsi3sk="x",
-    )
+    item = request_item(request)
+    item.role = request.role.value if request.role else None
     return item.serialize()
 
 

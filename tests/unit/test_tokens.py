@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives import serialization
 
 from chalicelib.errors import InvalidToken
 from chalicelib.tokens import TokenPolicy, verify_token
-from tests.support import AUDIENCE, ISSUER, KID, Issuer
+from devstack.issuer import AUDIENCE, ISSUER, KID, Issuer
 
 LEEWAY = 30
 MAX_LIFETIME = 86400

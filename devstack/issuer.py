@@ -1,11 +1,12 @@
-"""Test helpers: an RSA issuer with a JWKS endpoint on 127.0.0.1, and token minting."""
+"""A token issuer on 127.0.0.1: an RSA key, its JWKS endpoint, and tokens signed the way
+Cognito or an OIDC provider signs them. The stand-in the tests and the in-process
+benchmarks point ``JWKS_URL`` at (the local stack uses the emulator's Cognito)."""
 
 from __future__ import annotations
 
 import json
 import threading
 import time
-from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -84,12 +85,3 @@ class Issuer:
             algorithm="RS256",
             headers={"kid": kid} | (headers or {}),
         )
-
-
-@dataclass(frozen=True)
-class User:
-    sub: str
-    name: str
-    email: str
-    locale: str
-    token: str

@@ -8,7 +8,12 @@ Every item lives in one table (``infra/template.yaml``, resource ``Table``) keye
 - ``GSI2`` (``GSI2PK``/``GSI2SK``): collections of one user across organizations.
 - ``GSI3`` (``GSI3PK``/``GSI3SK``): one user's requests of one status.
 
-Reading code goes through ``chalicelib.repository``; nothing else queries these.
+The key formats are written and parsed in ``chalicelib/persistence/keys.py`` only.
+
+These classes are unbound: they name no table, region or endpoint, so importing them
+reads no settings and creates no connection. ``chalicelib.persistence.tables.bind``
+derives the classes that talk to one table, when the container is built; the unbound
+ones still build items and read stream images, which need no connection.
 """
 
 from __future__ import annotations
@@ -26,50 +31,26 @@ from pynamodb.attributes import (
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from chalicelib.config import get_settings
 
-_settings = get_settings()
-
-
-class _TableMeta:
-    table_name = _settings.table_name
-    region = _settings.region or None
-    host = _settings.aws_endpoint_url
-    connect_timeout_seconds = 2
-    read_timeout_seconds = 5
-    max_retry_attempts = 3
-
-
-class _Index1(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "GSI1"
-        projection = AllProjection()
-
-    gsi1pk = UnicodeAttribute(hash_key=True, attr_name="GSI1PK")
-    gsi1sk = UnicodeAttribute(range_key=True, attr_name="GSI1SK")
-
-
-class _Index2(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "GSI2"
-        projection = AllProjection()
-
-    gsi2pk = UnicodeAttribute(hash_key=True, attr_name="GSI2PK")
-    gsi2sk = UnicodeAttribute(range_key=True, attr_name="GSI2SK")
-
-
-class _Index3(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "GSI3"
-        projection = AllProjection()
-
-    gsi3pk = UnicodeAttribute(hash_key=True, attr_name="GSI3PK")
-    gsi3sk = UnicodeAttribute(range_key=True, attr_name="GSI3SK")
+def _index(number: int) -> tuple[UnicodeAttribute, UnicodeAttribute, GlobalSecondaryIndex]:
+    """A model's entry in the overloaded index ``GSI<number>``, which projects every
+    attribute: its two key attributes (``GSI<number>PK``, ``GSI<number>SK``) and the index."""
+    meta = type("Meta", (), {"index_name": f"GSI{number}", "projection": AllProjection()})
+    pk, sk = f"GSI{number}PK", f"GSI{number}SK"
+    index = type(
+        f"Index{number}",
+        (GlobalSecondaryIndex,),
+        {
+            "Meta": meta,
+            pk.lower(): UnicodeAttribute(hash_key=True, attr_name=pk),
+            sk.lower(): UnicodeAttribute(range_key=True, attr_name=sk),
+        },
+    )
+    return UnicodeAttribute(attr_name=pk), UnicodeAttribute(attr_name=sk), index()
 
 
 class _Item(Model):
-    class Meta(_TableMeta):
-        pass
+    """What every item has: the table's keys. Bound subclasses add the table."""
 
     pk = UnicodeAttribute(hash_key=True, attr_name="PK")
     sk = UnicodeAttribute(range_key=True, attr_name="SK")
@@ -81,9 +62,6 @@ class OrganizationModel(_Item):
     The counters are kept by the same transactions that add or remove members and
     requests, so reading them never costs a query.
     """
-
-    class Meta(_TableMeta):
-        pass
 
     organization_id = UnicodeAttribute()
     name = UnicodeAttribute()
@@ -102,20 +80,13 @@ class MembershipModel(_Item):
     ``GSI2PK: USER#<user_id>``, ``GSI2SK: MEMBER#<role>#<org_id>`` (a user's organizations).
     """
 
-    class Meta(_TableMeta):
-        pass
-
     organization_id = UnicodeAttribute()
     user_id = UnicodeAttribute()
     name = UnicodeAttribute()
     role = UnicodeAttribute()
     since = UTCDateTimeAttribute()
-    gsi1pk = UnicodeAttribute(attr_name="GSI1PK")
-    gsi1sk = UnicodeAttribute(attr_name="GSI1SK")
-    gsi2pk = UnicodeAttribute(attr_name="GSI2PK")
-    gsi2sk = UnicodeAttribute(attr_name="GSI2SK")
-    by_organization = _Index1()
-    by_user = _Index2()
+    gsi1pk, gsi1sk, by_organization = _index(1)
+    gsi2pk, gsi2sk, by_user = _index(2)
 
 
 class MembershipRequestModel(_Item):
@@ -127,9 +98,6 @@ class MembershipRequestModel(_Item):
     USER#<user_id>#REQ#<status>``, ``GSI3SK: <created_at>#<request_id>`` (a user's requests of
     one status).
     """
-
-    class Meta(_TableMeta):
-        pass
 
     request_id = UnicodeAttribute()
     organization_id = UnicodeAttribute()
@@ -143,15 +111,9 @@ class MembershipRequestModel(_Item):
     decided_at = UTCDateTimeAttribute(null=True)
     decided_by_id = UnicodeAttribute(null=True)
     decided_by_name = UnicodeAttribute(null=True)
-    gsi1pk = UnicodeAttribute(attr_name="GSI1PK")
-    gsi1sk = UnicodeAttribute(attr_name="GSI1SK")
-    gsi2pk = UnicodeAttribute(attr_name="GSI2PK")
-    gsi2sk = UnicodeAttribute(attr_name="GSI2SK")
-    gsi3pk = UnicodeAttribute(attr_name="GSI3PK")
-    gsi3sk = UnicodeAttribute(attr_name="GSI3SK")
-    by_organization = _Index1()
-    by_user = _Index2()
-    by_user_status = _Index3()
+    gsi1pk, gsi1sk, by_organization = _index(1)
+    gsi2pk, gsi2sk, by_user = _index(2)
+    gsi3pk, gsi3sk, by_user_status = _index(3)
 
 
 class PendingRequestModel(_Item):
@@ -161,9 +123,6 @@ class PendingRequestModel(_Item):
     transactions as the request it points to; its existence is the uniqueness guarantee.
     """
 
-    class Meta(_TableMeta):
-        pass
-
     request_id = UnicodeAttribute()
 
 
@@ -171,9 +130,6 @@ class LastAskedModel(_Item):
     """When a user last asked to join an organization. ``PK: ORG#<org_id>``,
     ``SK: ASKED#<user_id>``. Written by every request, it enforces the cooldown between
     two requests to the same organization, then expires (``expires_at``)."""
-
-    class Meta(_TableMeta):
-        pass
 
     asked_at = NumberAttribute()
     expires_at = TTLAttribute()
@@ -184,9 +140,6 @@ class UserProfileModel(_Item):
 
     ``pending_count`` caps how many pending requests a user holds at once.
     """
-
-    class Meta(_TableMeta):
-        pass
 
     name = UnicodeAttribute()
     email = UnicodeAttribute()
@@ -205,9 +158,6 @@ class EmailRoundModel(_Item):
     table's TTL attribute) after the stream can no longer redeliver the record that
     caused them.
     """
-
-    class Meta(_TableMeta):
-        pass
 
     sent = UnicodeSetAttribute(null=True)
     failed = MapAttribute(null=True)

@@ -1,11 +1,13 @@
-"""Fakes for unit tests, the one place they live. Each stands for a real adapter and is
-held to its behaviour by a contract test run against both: the membership repository in
-tests/contract/, the email ledger in tests/integration/."""
+"""The fakes of the application's ports, in one place outside product code: they record
+what they are given, for the unit tests (and any tool that wants the app without AWS).
+Each stands for a real adapter and is held to its behaviour by a contract test run
+against both: the membership repository in tests/contract/, the email ledger and the
+mailer in tests/integration/."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -20,6 +22,19 @@ from chalicelib.domain import (
     UserProfile,
 )
 from chalicelib.mail.ledger import RoundChanged, RoundRecord
+from chalicelib.mail.port import EmailMessage
+
+
+class FakeMailer:
+    """Records messages instead of sending them (unit tests, and the contract test
+    that proves it behaves like :class:`~chalicelib.mail.ses.SesMailer`)."""
+
+    def __init__(self) -> None:
+        self.sent: list[EmailMessage] = []
+
+    def send(self, message: EmailMessage) -> str:
+        self.sent.append(message)
+        return f"fake-{len(self.sent)}"
 
 
 @dataclass
@@ -28,7 +43,7 @@ class _Profile:
     pending_count: int = 0
 
 
-def _first_failure(*checks: tuple[bool, type[errors.DomainError]]) -> None:
+def _first_failure(*checks: tuple[bool, Callable[[], errors.DomainError]]) -> None:
     """Raise the error of the first failed condition, as the DynamoDB repository reports
     the first step of its transaction whose condition failed."""
     for failed, error in checks:
@@ -192,7 +207,9 @@ class InMemoryMembershipRepository:
             (
                 asked is not None
                 and int(asked.timestamp()) > int(request.created_at.timestamp()) - cooldown_seconds,
-                errors.AskedTooRecently,
+                lambda: errors.AskedTooRecently(
+                    int(asked.timestamp()) + cooldown_seconds - int(request.created_at.timestamp())
+                ),
             ),
             (profile is not None and profile.pending_count >= max_pending, errors.TooManyPendingRequests),
         )

@@ -1,0 +1,185 @@
+"""Items <-> domain objects: what each kind of item holds, with the keys of its index
+entries (formats from :mod:`chalicelib.persistence.keys`).
+
+The builders take the model class to instantiate: the repository passes its bound
+classes (``Tables``), which can be written; the default, unbound ones build items that
+are only serialized (the benchmarks' seed) and read stream images.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from pynamodb.expressions.update import Action
+
+from chalicelib import domain
+from chalicelib.persistence import keys
+from chalicelib.persistence.models import (
+    LastAskedModel,
+    MembershipModel,
+    MembershipRequestModel,
+    OrganizationModel,
+    PendingRequestModel,
+    UserProfileModel,
+)
+
+# -- item -> domain -----------------------------------------------------------------------
+
+
+def organization_of(item: OrganizationModel) -> domain.Organization:
+    return domain.Organization(
+        id=item.organization_id,
+        name=item.name,
+        description=item.description,
+        created_at=item.created_at,
+        members_count=int(item.members_count),
+        admins_count=int(item.admins_count),
+        pending_count=int(item.pending_count),
+    )
+
+
+def membership_of(item: MembershipModel) -> domain.Membership:
+    return domain.Membership(
+        organization_id=item.organization_id,
+        user_id=item.user_id,
+        name=item.name,
+        role=domain.Role(item.role),
+        since=item.since,
+    )
+
+
+def request_of(item: MembershipRequestModel) -> domain.MembershipRequest:
+    decided_by = None
+    if item.decided_by_id:
+        decided_by = domain.UserRef(id=item.decided_by_id, name=item.decided_by_name or "")
+    return domain.MembershipRequest(
+        id=item.request_id,
+        organization_id=item.organization_id,
+        user=domain.UserRef(id=item.user_id, name=item.user_name),
+        comment=item.comment,
+        status=domain.RequestStatus(item.status),
+        created_at=item.created_at,
+        role=domain.Role(item.role) if item.role else None,
+        reason=item.reason,
+        decided_at=item.decided_at,
+        decided_by=decided_by,
+    )
+
+
+def request_from_image(image: Mapping[str, Any]) -> domain.MembershipRequest:
+    """A request rebuilt from its stream image (DynamoDB JSON) with the table's own model."""
+    return request_of(MembershipRequestModel.from_raw_data(dict(image)))
+
+
+def profile_of(item: UserProfileModel) -> domain.UserProfile:
+    return domain.UserProfile(keys.user_id_of(item.pk), item.name, item.email, item.locale)
+
+
+# -- domain -> item -----------------------------------------------------------------------
+
+
+def organization_item(
+    org: domain.Organization, created_by: str, model=OrganizationModel
+) -> OrganizationModel:
+    """The item of a new organization (``pending_count`` starts at zero)."""
+    return model(
+        keys.org_pk(org.id),
+        keys.ORG_SK,
+        organization_id=org.id,
+        name=org.name,
+        description=org.description,
+        created_at=org.created_at,
+        created_by=created_by,
+        members_count=org.members_count,
+        admins_count=org.admins_count,
+        pending_count=0,
+    )
+
+
+def request_item(request: domain.MembershipRequest, model=MembershipRequestModel) -> MembershipRequestModel:
+    """The item of a request as it is created, with the keys of its three index entries."""
+    stamp = keys.request_stamp(request.created_at, request.id)
+    return model(
+        keys.org_pk(request.organization_id),
+        keys.request_sk(request.id),
+        request_id=request.id,
+        organization_id=request.organization_id,
+        user_id=request.user.id,
+        user_name=request.user.name,
+        comment=request.comment,
+        status=request.status.value,
+        created_at=request.created_at,
+        gsi1sk=stamp,
+        gsi2pk=keys.user_pk(request.user.id),
+        gsi2sk=keys.user_request_sk(request.created_at, request.id),
+        gsi3sk=stamp,
+        **request_status_keys(request.organization_id, request.user.id, request.status),
+    )
+
+
+def request_status_keys(org_id: str, user_id: str, status: domain.RequestStatus) -> dict[str, str]:
+    """The index keys of a request that change with its status."""
+    return {
+        "gsi1pk": keys.org_requests_pk(org_id, status),
+        "gsi3pk": keys.user_requests_pk(user_id, status),
+    }
+
+
+def membership_item(membership: domain.Membership, model=MembershipModel) -> MembershipModel:
+    """The item of a member, with the keys of its two index entries."""
+    return model(
+        keys.org_pk(membership.organization_id),
+        keys.member_sk(membership.user_id),
+        organization_id=membership.organization_id,
+        user_id=membership.user_id,
+        name=membership.name,
+        role=membership.role.value,
+        since=membership.since,
+        **membership_index_keys(membership),
+    )
+
+
+def membership_index_keys(membership: domain.Membership) -> dict[str, str]:
+    """The index keys of a member (they change with its role)."""
+    org_id, user_id, role = membership.organization_id, membership.user_id, membership.role
+    return {
+        "gsi1pk": keys.members_by_role_pk(org_id, role),
+        "gsi1sk": keys.member_since_sk(membership.since, user_id),
+        "gsi2pk": keys.user_pk(user_id),
+        "gsi2sk": keys.user_membership_sk(role, org_id),
+    }
+
+
+def profile_item(profile: domain.UserProfile, model=UserProfileModel) -> UserProfileModel:
+    """The item of a user's profile (updates only use its key)."""
+    user = keys.user_pk(profile.user_id)
+    return model(user, keys.PROFILE_SK, name=profile.name, email=profile.email, locale=profile.locale)
+
+
+def profile_refresh(profile: domain.UserProfile) -> list[Action]:
+    """The updates that bring a stored profile up to what the caller's token says."""
+    return [
+        UserProfileModel.name.set(profile.name),
+        UserProfileModel.email.set(profile.email),
+        UserProfileModel.locale.set(profile.locale),
+    ]
+
+
+def pending_item(request: domain.MembershipRequest, model=PendingRequestModel) -> PendingRequestModel:
+    """The lock that makes a request the only pending one of its user in its organization."""
+    return model(
+        keys.org_pk(request.organization_id), keys.pending_sk(request.user.id), request_id=request.id
+    )
+
+
+def asked_item(request: domain.MembershipRequest, cooldown: int, model=LastAskedModel) -> LastAskedModel:
+    """When the requester last asked the organization; it expires with the cooldown."""
+    asked_at = int(request.created_at.timestamp())
+    return model(
+        keys.org_pk(request.organization_id),
+        keys.asked_sk(request.user.id),
+        asked_at=asked_at,
+        expires_at=datetime.fromtimestamp(asked_at + cooldown, tz=UTC),
+    )

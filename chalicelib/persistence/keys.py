@@ -1,0 +1,140 @@
+"""Every key of the single table: how each is written, and how a key read back (from a
+stream record, a cursor, an item) says what it is.
+
+Nothing outside ``chalicelib/persistence`` writes or parses these strings: the stream
+function, the operators' tools and the benchmarks ask this module. Imported by the
+stream function at module level: plain strings, no PynamoDB.
+
+=====================  =============================  =====================================
+item                   PK / SK                        index entries
+=====================  =============================  =====================================
+organization           ORG#<org> / ORG
+member                 ORG#<org> / MEMBER#<user>      GSI1 ORG#<org>#ROLE#<role> / <since>#<user>;
+                                                      GSI2 USER#<user> / MEMBER#<role>#<org>
+request                ORG#<org> / REQ#<request>      GSI1 ORG#<org>#REQ#<status> / <stamp>;
+                                                      GSI2 USER#<user> / REQ#<stamp>;
+                                                      GSI3 USER#<user>#REQ#<status> / <stamp>
+pending request lock   ORG#<org> / PENDING#<user>
+last asked (cooldown)  ORG#<org> / ASKED#<user>
+profile                USER#<user> / PROFILE
+email ledger round     EMAIL#<request>#<transition> / ROUND
+=====================  =============================  =====================================
+
+``<stamp>`` is ``<created_at>#<request>``: by creation time, the id breaking ties.
+Members are ordered oldest first (``<since>``), so that the founding admins are the
+ones emailed when there are many.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from chalicelib.domain import Role
+
+#: The names of the table's own key attributes.
+TABLE_KEYS = frozenset({"PK", "SK"})
+
+
+def index_keys(number: int) -> frozenset[str]:
+    """The key attributes of an item read through ``GSI<number>`` (a cursor's names)."""
+    return TABLE_KEYS | {f"GSI{number}PK", f"GSI{number}SK"}
+
+
+# -- the table's keys (the arguments each format takes, in order) ---------------------
+
+#: (org_id): an organization's partition: its item, members, requests, locks.
+org_pk = "ORG#{}".format
+ORG_SK = "ORG"
+#: (user_id): a user's partition (their profile); also a user's collection in GSI2.
+user_pk = "USER#{}".format
+PROFILE_SK = "PROFILE"
+#: (user_id)
+member_sk = "MEMBER#{}".format
+#: (request_id)
+request_sk = "REQ#{}".format
+#: (user_id): the lock of a user's one pending request in an organization.
+pending_sk = "PENDING#{}".format
+#: (user_id): when a user last asked an organization (the cooldown).
+asked_sk = "ASKED#{}".format
+#: (request_id, transition): the email ledger's record of one round.
+round_pk = "EMAIL#{}#{}".format
+ROUND_SK = "ROUND"
+
+#: What every member's ``SK`` starts with, in its organization's partition.
+MEMBER_SK_PREFIX = member_sk("")
+#: What every request's ``SK`` starts with in its organization's partition, and its
+#: ``GSI2SK`` in its user's (where memberships are too).
+REQUEST_SK_PREFIX = request_sk("")
+
+# -- the indexes' keys ---------------------------------------------------------------
+
+#: (org_id, role): GSI1PK of an organization's members of one role.
+members_by_role_pk = "ORG#{}#ROLE#{}".format
+#: (role, org_id): GSI2SK of a membership in its user's collection.
+user_membership_sk = "MEMBER#{}#{}".format
+#: (org_id, status): GSI1PK of an organization's requests of one status.
+org_requests_pk = "ORG#{}#REQ#{}".format
+#: (user_id, status): GSI3PK of a user's requests of one status.
+user_requests_pk = "USER#{}#REQ#{}".format
+
+
+def user_memberships_prefix(role: Role) -> str:
+    """What the ``GSI2SK`` of a user's memberships of one role start with."""
+    return user_membership_sk(role, "")
+
+
+def member_since_sk(since: datetime, user_id: str) -> str:
+    """GSI1SK of a member."""
+    return f"{since.isoformat()}#{user_id}"
+
+
+def request_stamp(created_at: datetime, request_id: str) -> str:
+    """GSI1SK and GSI3SK of a request."""
+    return f"{created_at.isoformat()}#{request_id}"
+
+
+def user_request_sk(created_at: datetime, request_id: str) -> str:
+    """GSI2SK of a request in its user's collection."""
+    return request_sk(request_stamp(created_at, request_id))
+
+
+# -- reading keys back -----------------------------------------------------------------
+
+
+def _string(attributes: Mapping[str, Any], name: str) -> str:
+    value = attributes.get(name)
+    return value.get("S", "") if isinstance(value, Mapping) else ""
+
+
+def request_key_of(attributes: Mapping[str, Any] | None) -> tuple[str, str] | None:
+    """``(org_id, request_id)`` when the keys (DynamoDB JSON: a stream record's ``Keys``
+    or image, an item) are a membership request's; None for every other kind of item."""
+    attributes = attributes or {}
+    sk = _string(attributes, "SK")
+    if not sk.startswith(REQUEST_SK_PREFIX):
+        return None
+    return _string(attributes, "PK").removeprefix(org_pk("")), sk.removeprefix(REQUEST_SK_PREFIX)
+
+
+def is_request_image(image: Mapping[str, Any] | None) -> bool:
+    """Whether a stream image is a membership request's."""
+    return request_key_of(image) is not None
+
+
+def user_id_of(pk: str) -> str:
+    """The user a profile's partition key names."""
+    return pk.removeprefix(user_pk(""))
+
+
+def is_round_key(pk: str) -> bool:
+    """Whether a partition key is an email ledger round's: what ``round_pk`` writes."""
+    request_id, _, transition = pk.partition("#")[2].rpartition("#")
+    return pk == round_pk(request_id, transition)
+
+
+def is_admins_partition(gsi1pk: str) -> bool:
+    """Whether a ``GSI1PK`` is some organization's admins (what the notifier queries)."""
+    org_id = gsi1pk.removeprefix(org_pk("")).partition("#")[0]
+    return gsi1pk == members_by_role_pk(org_id, Role.ADMIN)
