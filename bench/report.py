@@ -415,8 +415,8 @@ def _decisions(fan: fanout.FanOut) -> list[str]:
         f"read units instead of {_units(fan.one_by_one.read_units)}. Nothing",
         "  is kept beyond the batch, so admins added or removed are seen by the next one.",
         "- **One ledger record per round, one write per email** (`chalicelib/mail/ledger.py`,",
-        f"  `MembershipNotifier._round`): {ledger.writes} ledger writes for the batch's "
-        f"{fan.batch.ses_calls} emails instead of {previous}.",
+        f"  `RoundDelivery` in `chalicelib/services/rounds.py`): {ledger.writes} ledger writes for the",
+        f"  batch's {fan.batch.ses_calls} emails instead of {previous}.",
         "  The ledger kept an entry per email, claimed before the send (so that two workers could not",
         "  both send it) and marked sent after it, plus a marker per round. Now the round's record",
         f"  (`{_ROUND_KEY}`, `{keys.ROUND_SK}`) lists the recipients sent and those given up.",
