@@ -60,8 +60,9 @@ def main(argv: list[str] | None = None) -> int:
     from bench import environment
 
     issuer = environment.configure()
-    from bench import emulator, fanout, operations, report
+    from bench import fanout, operations, report
     from bench.meter import Meter
+    from devstack import emulator
 
     meter = Meter(items=emulator.stored_item).install()
     try:

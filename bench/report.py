@@ -281,8 +281,9 @@ def _latency(latency: dict) -> list[str]:
         "emulator. The ratio is what the service adds (HTTP, Chalice, the authorizer, validation).",
         "The emulator keeps a copy of the items a transaction touches instead of copying the whole",
         "table, and looks only at the queried partition instead of sorting the whole table for each",
-        "query (`bench/emulator.py`), on both paths alike. A p99 over a few hundred requests still",
-        "catches the emulator's and the pump's pauses as much as the service's.",
+        "query (`devstack/emulator.py`, the local stack's own), on both paths alike. A p99 over a",
+        "few hundred requests still catches the emulator's and the pump's pauses as much as the",
+        "service's.",
         f"Run in {latency['seconds']:.0f} s.",
         "",
         "| route | requests | HTTP p50 (ms) | HTTP p99 (ms) | direct p50 (ms) | direct p99 (ms) | "
