@@ -89,7 +89,7 @@ class Bench:
         from bench.meter import Meter
         from devstack.emulator import Emulator, free_port
         from devstack.provision import provision
-        from devstack.stack import MAIL_DOMAIN, REGION, ROOT, STAGE, app_environment, wait_for_health
+        from devstack.stack import MAIL_DOMAIN, REGION, STAGE, app_environment, start_api, wait_for_health
 
         self.emulator = Emulator(HOST, free_port())
         self.emulator.start()
@@ -100,23 +100,8 @@ class Bench:
         # Every client created from here on is metered, the pump's and the app's included.
         self.meter = Meter().install()
         self.port = free_port()
-        self.chalice = subprocess.Popen(  # noqa: S603 (our own command line)
-            [
-                str(Path(sys.executable).parent / "chalice"),
-                "local",
-                "--host",
-                HOST,
-                "--port",
-                str(self.port),
-                "--no-autoreload",
-                "--stage",
-                "local",
-            ],
-            cwd=ROOT,
-            env=os.environ | environment,
-            start_new_session=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+        self.chalice = start_api(
+            HOST, self.port, environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         from devstack.stack import Pump
 
@@ -145,11 +130,11 @@ class Bench:
         self.inprocess = Client(app, project_dir=self._project.name)
 
     def stop(self) -> None:
-        from devstack.stack import stop_process_group
+        from devstack.stack import stop_api
 
         chalice = getattr(self, "chalice", None)
         if chalice is not None:
-            stop_process_group(chalice)
+            stop_api(chalice)
         if getattr(self, "pump", None) is not None:
             self.pump.stop()
         if getattr(self, "meter", None) is not None:

@@ -64,6 +64,11 @@ class StreamReader:
         """Hand records back so that the next read starts with them (a retry)."""
         self._pending = records + self._pending
 
+    @property
+    def has_unread(self) -> bool:
+        """Whether records handed back wait for the next read."""
+        return bool(self._pending)
+
 
 def deliver(
     reader: StreamReader, invoke: Callable[[dict[str, Any]], Any], batch_size: int = 100
