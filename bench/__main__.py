@@ -21,10 +21,19 @@ logger = logging.getLogger("bench")
 def _latency(requests: int) -> dict:
     """The local-stack latencies, measured in a process of their own: its settings (the
     emulator's endpoint, its Cognito pool) differ from the in-process benchmarks'."""
+    return _own_process("bench.latency", "--requests", str(requests))
+
+
+def _growth() -> dict:
+    """Ask latency as the local stack's table grows, in a process of its own (as above)."""
+    return _own_process("bench.growth")
+
+
+def _own_process(module: str, *args: str) -> dict:
     with tempfile.TemporaryDirectory() as work:
-        out = Path(work) / "latency.json"
+        out = Path(work) / "out.json"
         subprocess.run(  # noqa: S603
-            [sys.executable, "-m", "bench.latency", str(out), "--requests", str(requests)],
+            [sys.executable, "-m", module, str(out), *args],
             cwd=ROOT,
             check=True,
         )
@@ -36,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="skip the 100,000-member organization")
     parser.add_argument("--no-cold-start", action="store_true")
     parser.add_argument("--no-latency", action="store_true")
+    parser.add_argument("--no-growth", action="store_true", help="skip the local stack's growth")
     parser.add_argument("--latency-requests", type=int, default=300, help="requests per route (300)")
     parser.add_argument("--cold-start-runs", type=int, default=11, help="fresh processes per path (11)")
     parser.add_argument("--out", type=Path, default=RESULTS)
@@ -50,6 +60,10 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_latency:
         logger.info("latency through the local stack (%d requests per route)", args.latency_requests)
         latency = _latency(args.latency_requests)
+    growth = None
+    if not args.no_growth:
+        logger.info("ask latency as the local stack's table grows")
+        growth = _growth()
     cold = None
     if not args.no_cold_start:
         from bench import coldstart
@@ -76,15 +90,15 @@ def main(argv: list[str] | None = None) -> int:
         meter.uninstall()
         issuer.stop()
     flat = operations.flat_ratio(runs)
-    text = report.render(runs, flat, fan, cold, latency, time.perf_counter() - started)
+    text = report.render(runs, flat, fan, cold, latency, time.perf_counter() - started, growth)
     args.out.write_text(text, encoding="utf-8")
     sys.stdout.write(text)
     logger.info("written to %s", args.out)
-    _warn_about_targets(runs, flat, fan, cold)
+    _warn_about_targets(runs, flat, fan, cold, growth)
     return 0
 
 
-def _warn_about_targets(runs, flat: float, fan, cold) -> None:
+def _warn_about_targets(runs, flat: float, fan, cold, growth: dict | None) -> None:
     """A benchmark reports rather than fails (tests/cost/ is the gate); it says what it missed."""
     from bench import fanout
 
@@ -102,6 +116,8 @@ def _warn_about_targets(runs, flat: float, fan, cold) -> None:
         logger.warning("fan-out: %d ledger writes for %d emails", ledger_writes, fan.batch.ses_calls)
     if cold is not None and cold.shipped.ratio("API (app + first request)") > 1.25:
         logger.warning("cold start ratio above 1.25")
+    if growth is not None and growth["ratio"] > 1.5:
+        logger.warning("local stack growth above 1.5: %.2f", growth["ratio"])
 
 
 if __name__ == "__main__":
