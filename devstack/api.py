@@ -69,8 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     # What chalice local configures: the app's log lines on stdout, as in Lambda.
     logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(message)s")
-    server = build_server(args.host, args.port, args.stage)
     if args.watch_stdin:
+        # Before the app loads: a Ctrl-C meanwhile is the parent's, too.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGHUP, signal.SIG_IGN)
 
@@ -80,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
             os.kill(os.getpid(), signal.SIGTERM)
 
         threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+    server = build_server(args.host, args.port, args.stage)
     server.serve_forever()
     return 0
 

@@ -83,13 +83,20 @@ def start_stack(state_dir: Path, api_port: int, aws_port: int, *extra: str) -> s
     return process
 
 
+def _written_at(path: Path) -> int | None:
+    try:
+        return path.stat().st_mtime_ns
+    except FileNotFoundError:
+        return None
+
+
 def wait_until_running(process: subprocess.Popen, state_dir: Path, timeout: float = 120) -> None:
     """Until the stack has written stack.json (not the one an earlier, killed stack left);
     fails with its output if it does not."""
-    since = time.time()
-    deadline = time.monotonic() + timeout
     path = state_dir / "stack.json"
-    while not (path.exists() and path.stat().st_mtime >= since):
+    stale = _written_at(path)
+    deadline = time.monotonic() + timeout
+    while _written_at(path) in (None, stale):
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
             raise RuntimeError(f"the local stack did not start:\n{stop_stack(process, state_dir)}")
