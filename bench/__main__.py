@@ -11,8 +11,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import emulator, environment, fanout, operations, report
+from bench import environment, fanout, operations, report
 from bench.meter import Meter
+from devstack import emulator
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
@@ -24,10 +25,19 @@ logger = logging.getLogger("bench")
 def _latency(requests: int) -> dict:
     """The local-stack latencies, measured in a process of their own: its settings (the
     emulator's endpoint, its Cognito pool) differ from the in-process benchmarks'."""
+    return _own_process("bench.latency", "--requests", str(requests))
+
+
+def _growth() -> dict:
+    """Ask latency as the local stack's table grows, in a process of its own (as above)."""
+    return _own_process("bench.growth")
+
+
+def _own_process(module: str, *args: str) -> dict:
     with tempfile.TemporaryDirectory() as work:
-        out = Path(work) / "latency.json"
+        out = Path(work) / "out.json"
         subprocess.run(  # noqa: S603
-            [sys.executable, "-m", "bench.latency", str(out), "--requests", str(requests)],
+            [sys.executable, "-m", module, str(out), *args],
             cwd=ROOT,
             check=True,
         )
@@ -39,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="skip the 100,000-member organization")
     parser.add_argument("--no-cold-start", action="store_true")
     parser.add_argument("--no-latency", action="store_true")
+    parser.add_argument("--no-growth", action="store_true", help="skip the local stack's growth")
     parser.add_argument("--latency-requests", type=int, default=300, help="requests per route (300)")
     parser.add_argument("--cold-start-runs", type=int, default=11, help="fresh processes per path (11)")
     parser.add_argument("--out", type=Path, default=RESULTS)
@@ -53,6 +64,10 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_latency:
         logger.info("latency through the local stack (%d requests per route)", args.latency_requests)
         latency = _latency(args.latency_requests)
+    growth = None
+    if not args.no_growth:
+        logger.info("ask latency as the local stack's table grows")
+        growth = _growth()
     cold = None
     if not args.no_cold_start:
         from bench import coldstart
@@ -74,15 +89,15 @@ def main(argv: list[str] | None = None) -> int:
         meter.uninstall()
         issuer.stop()
     flat = operations.flat_ratio(runs)
-    text = report.render(runs, flat, fan, cold, latency, time.perf_counter() - started)
+    text = report.render(runs, flat, fan, cold, latency, time.perf_counter() - started, growth)
     args.out.write_text(text, encoding="utf-8")
     sys.stdout.write(text)
     logger.info("written to %s", args.out)
-    _warn_about_targets(runs, flat, fan, cold)
+    _warn_about_targets(runs, flat, fan, cold, growth)
     return 0
 
 
-def _warn_about_targets(runs, flat: float, fan, cold) -> None:
+def _warn_about_targets(runs, flat: float, fan, cold, growth: dict | None) -> None:
     """A benchmark reports rather than fails (tests/cost/ is the gate); it says what it missed."""
     for row in runs[-1].rows:
         if not row.at_floor:
@@ -98,6 +113,8 @@ def _warn_about_targets(runs, flat: float, fan, cold) -> None:
         logger.warning("fan-out: %d ledger writes for %d emails", ledger_writes, fan.batch.ses_calls)
     if cold is not None and cold.worst[1] > 1.25:
         logger.warning("cold start ratio above 1.25: %s, %.2f", *cold.worst)
+    if growth is not None and growth["ratio"] > 1.5:
+        logger.warning("local stack growth above 1.5: %.2f", growth["ratio"])
 
 
 if __name__ == "__main__":

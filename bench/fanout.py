@@ -7,10 +7,11 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from bench import capacity, emulator, environment, seed
+from bench import capacity, environment, seed
 from bench.harness import BenchError, application
 from bench.meter import WRITES, Call, Measure, Meter
 from chalicelib.persistence import keys
+from devstack import emulator
 
 ORGANIZATIONS = 10
 ADMINS = 3

@@ -12,12 +12,11 @@ stream pump. Two twin datasets are built through the API. For each request of a 
 
 The ratio of the two is what the service adds to DynamoDB's own time (HTTP, Chalice,
 the authorizer, validation, serialization). moto copies a whole table before each
-transaction (tens of ms once the table holds thousands of items, for both paths alike);
-the benchmark's emulator keeps a copy of the touched items instead
-(``bench.emulator.cheap_transaction_rollback``), and moto sorts the whole table for every
-query, which the benchmark's emulator narrows to the queried partition
-(``bench.emulator.indexed_queries``), so that the ratio measures the service rather than
-moto. Run in its own process: ``python -m bench.latency OUT.json``.
+transaction and sorts the whole table for every query (tens of ms once the table holds
+thousands of items, for both paths alike); the local stack's emulator
+(``devstack.emulator``) keeps a copy of the touched items instead and narrows a query to
+its partition, so that the ratio measures the service rather than moto. Run in its own
+process: ``python -m bench.latency OUT.json``.
 """
 
 from __future__ import annotations
@@ -87,16 +86,11 @@ class Bench:
     def start(self) -> None:
         import boto3
 
-        from bench.emulator import cheap_transaction_rollback, indexed_queries
         from bench.meter import Meter
         from devstack.emulator import Emulator, free_port
         from devstack.provision import provision
-        from devstack.stack import MAIL_DOMAIN, REGION, ROOT, STAGE, app_environment, wait_for_health
+        from devstack.stack import MAIL_DOMAIN, REGION, STAGE, app_environment, start_api, wait_for_health
 
-        self._rollback = cheap_transaction_rollback()
-        self._rollback.__enter__()
-        self._indexed = indexed_queries()
-        self._indexed.__enter__()
         self.emulator = Emulator(HOST, free_port())
         self.emulator.start()
         self.session = boto3.session.Session(aws_access_key_id="local", aws_secret_access_key="local")  # noqa: S106
@@ -106,23 +100,8 @@ class Bench:
         # Every client created from here on is metered, the pump's and the app's included.
         self.meter = Meter().install()
         self.port = free_port()
-        self.chalice = subprocess.Popen(  # noqa: S603 (our own command line)
-            [
-                str(Path(sys.executable).parent / "chalice"),
-                "local",
-                "--host",
-                HOST,
-                "--port",
-                str(self.port),
-                "--no-autoreload",
-                "--stage",
-                "local",
-            ],
-            cwd=ROOT,
-            env=os.environ | environment,
-            start_new_session=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+        self.chalice = start_api(
+            HOST, self.port, environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         from devstack.stack import Pump
 
@@ -151,21 +130,17 @@ class Bench:
         self.inprocess = Client(app, project_dir=self._project.name)
 
     def stop(self) -> None:
-        from devstack.stack import stop_process_group
+        from devstack.stack import stop_api
 
         chalice = getattr(self, "chalice", None)
         if chalice is not None:
-            stop_process_group(chalice)
+            stop_api(chalice)
         if getattr(self, "pump", None) is not None:
             self.pump.stop()
         if getattr(self, "meter", None) is not None:
             self.meter.uninstall()
         if getattr(self, "emulator", None) is not None:
             self.emulator.stop()
-        if getattr(self, "_rollback", None) is not None:
-            self._rollback.__exit__(None, None, None)
-        if getattr(self, "_indexed", None) is not None:
-            self._indexed.__exit__(None, None, None)
         if getattr(self, "_project", None) is not None:
             self._project.cleanup()
 

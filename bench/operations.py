@@ -15,10 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench import emulator, environment, seed
+from bench import environment, seed
 from bench.harness import BenchError, Http, Stream, application
 from bench.meter import Measure, Meter
 from chalicelib.persistence import keys
+from devstack import emulator
 
 PAGE = 5
 HISTORY = 1000

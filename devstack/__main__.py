@@ -11,9 +11,17 @@ DEFAULT_STATE = Path(".local")
 
 
 def _stack_json(state_dir: Path) -> dict:
+    from devstack import lifecycle
+
     path = state_dir / "stack.json"
     if not path.exists():
         raise SystemExit(f"No local stack is running ({path} is missing): start it with `make run`.")
+    runs = [process for process in lifecycle.recorded(state_dir) if process.role == "run"]
+    if runs and not runs[0].alive():
+        raise SystemExit(
+            f"No local stack is running: {runs[0].describe()} ended without cleaning up "
+            f"{state_dir}; start it again with `make run`."
+        )
     return json.loads(path.read_text(encoding="utf-8"))
 
 
@@ -37,6 +45,7 @@ def cmd_run(args) -> int:
 
 def cmd_token(args) -> int:
     import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
 
     from devstack.stack import sign_in
 
@@ -52,7 +61,16 @@ def cmd_token(args) -> int:
         aws_access_key_id="local",
         aws_secret_access_key="local",  # noqa: S106
     )
-    print(sign_in(cognito, stack, users[args.user]["email"], users[args.user]["password"]))
+    try:
+        token = sign_in(cognito, stack, users[args.user]["email"], users[args.user]["password"])
+    except (BotoCoreError, ClientError) as error:
+        print(
+            f"The local stack's emulator ({stack['aws_endpoint_url']}) did not sign {args.user} in: "
+            f"{error}. Is `make run` still running?",
+            file=sys.stderr,
+        )
+        return 2
+    print(token)
     return 0
 
 

@@ -1,9 +1,14 @@
 """`make run`: the whole service on 127.0.0.1, on the embedded AWS emulator.
 
 One process owns everything it starts: the moto server (a thread), the stateful
-resources created from infra/template.yaml, ``chalice local`` (a child process in
-its own process group, real authorizer, no autoreload), and the stream pump (a
-thread running the app's own stream function). Ctrl-C or SIGTERM stops them all.
+resources created from infra/template.yaml, the API as ``chalice local`` serves it (a
+child process, ``devstack.api``: real authorizer, a backlog that takes a burst), and the
+stream pump (a thread running the app's own stream function).
+
+Ctrl-C, SIGTERM and SIGHUP stop them all alike, in an order that loses nothing: the API
+first (nothing new is written), then the pump, once it has delivered what the stream
+already holds (for at most ``DRAIN_SECONDS``), then the emulator. Nothing outlives the
+stack however it ends (``devstack.lifecycle``).
 """
 
 from __future__ import annotations
@@ -11,7 +16,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import signal
 import subprocess
 import sys
 import threading
@@ -22,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from devstack import lifecycle
 from devstack.emulator import Emulator, port_is_free
 from devstack.provision import LocalStack, provision
 
@@ -29,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 REGION = "eu-west-3"
 STAGE = "dev"
 MAIL_DOMAIN = "adhesion.localhost"
+DRAIN_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -103,7 +109,9 @@ def stream_settings() -> tuple[int, int]:
 class Pump(threading.Thread):
     """Runs the stream pump until told to stop."""
 
-    def __init__(self, stack: LocalStack, session, interval: float = 0.2) -> None:
+    def __init__(
+        self, stack: LocalStack, session, interval: float = 0.2, drain_seconds: float = DRAIN_SECONDS
+    ) -> None:
         super().__init__(name="stream-pump", daemon=True)
         import app as app_module
         from devstack.streams import StreamPump, StreamReader, failure_message
@@ -127,21 +135,44 @@ class Pump(threading.Thread):
             batch_size=batch_size,
             maximum_retry_attempts=retries,
         )
+        self._reader = reader
         self._interval = interval
+        self.drain_seconds = drain_seconds
         self._stopping = threading.Event()
         self.idle = threading.Event()
+        # After the stop: (records delivered while draining, whether the stream was emptied).
+        self.drained: tuple[int, bool] | None = None
+
+    def _pump_once(self) -> int | None:
+        """Records acknowledged, or None when the emulator hiccuped."""
+        try:
+            return self.pump.pump_once()
+        except Exception as error:
+            # Keep pumping, and say what went wrong.
+            print(f"stream pump: {error}", file=sys.stderr)
+            return None
 
     def run(self) -> None:
         while not self._stopping.is_set():
-            try:
-                handled = self.pump.pump_once()
-            except Exception as error:
-                # The emulator hiccuped; keep pumping, and say what went wrong.
-                print(f"stream pump: {error}", file=sys.stderr)
-                handled = 0
-            if handled == 0:
+            if not self._pump_once():
                 self.idle.set()
             self._stopping.wait(self._interval)
+        self.drained = self._drain()
+
+    def _drain(self) -> tuple[int, bool]:
+        """Deliver what the stream holds now, retries included, within the time allowed:
+        a request answered 201 just before the stop is emailed like any other."""
+        deadline = time.monotonic() + self.drain_seconds
+        delivered = 0
+        while time.monotonic() < deadline:
+            handled = self._pump_once()
+            if handled == 0 and not self._reader.has_unread:
+                return delivered, True
+            delivered += handled or 0
+            if not handled:
+                # A failed batch or a hiccup: Lambda would retry it after a pause, too.
+                time.sleep(self._interval)
+        return delivered, False
 
     def drain(self, timeout: float = 10.0) -> None:
         """Wait until a poll finds nothing new."""
@@ -153,8 +184,10 @@ class Pump(threading.Thread):
         self.idle.wait(max(0.0, deadline - time.monotonic()))
 
     def stop(self) -> None:
+        """Stop polling, after the drain."""
         self._stopping.set()
-        self.join(timeout=10)
+        if self.ident is not None:
+            self.join(timeout=self.drain_seconds + 10)
 
 
 def api_request(method: str, url: str, token: str | None = None, body: Any = None) -> tuple[int, Any]:
@@ -178,23 +211,51 @@ def api_request(method: str, url: str, token: str | None = None, body: Any = Non
         return error.code, json.loads(payload) if payload else None
 
 
-def stop_process_group(process: subprocess.Popen, timeout: float = 10) -> None:
-    """Stop a child started in its own session, and everything it started."""
-    if process.poll() is not None:
-        return
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+def start_api(
+    host: str, port: int, environment: dict[str, str], stdout=None, stderr=None
+) -> subprocess.Popen:
+    """The API server (``devstack.api``) as a child of this process. Its standard input is
+    a pipe nobody writes to: when this process ends, however it ends, the pipe closes and
+    the server stops (a SIGKILL leaves no handler to stop it otherwise)."""
+    return subprocess.Popen(  # noqa: S603 (our own command line)
+        [
+            sys.executable,
+            "-m",
+            "devstack.api",
+            "--host",
+            host,
+            "--port",
+            str(port),
+            "--stage",
+            "local",
+            "--watch-stdin",
+        ],
+        cwd=ROOT,
+        env=os.environ | environment,
+        stdin=subprocess.PIPE,
+        stdout=stdout,
+        stderr=stderr,
+    )
+
+
+def stop_api(process: subprocess.Popen, timeout: float = 10) -> None:
+    """Stop the API server: SIGTERM, then SIGKILL if it does not end within ``timeout``."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    if process.stdin is not None:
+        process.stdin.close()
 
 
 def wait_for_health(api_url: str, process: subprocess.Popen, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise StackError(f"chalice local exited with status {process.returncode}")
+            raise StackError(f"the API server exited with status {process.returncode}")
         try:
             if api_request("GET", f"{api_url}/health")[0] == 200:
                 return
@@ -327,16 +388,28 @@ def _write_json(path: Path, data: dict[str, Any]) -> None:
     temporary.replace(path)
 
 
-def run(
-    host: str, api_port: int, aws_port: int, state_dir: Path, frontend_url: str, with_seed: bool = True
-) -> None:
+def check_free(host: str, api_port: int, aws_port: int, state_dir: Path) -> None:
+    """Refuse to start over a stack that is still running, naming it when it is ours."""
+    earlier = lifecycle.alive(state_dir)
     for name, port in (("API", api_port), ("AWS emulator", aws_port)):
         if not port_is_free(host, port):
+            if earlier:
+                raise StackError(
+                    f"port {port} on {host} ({name}) is already in use: {lifecycle.leftover_advice(earlier)}"
+                )
             raise StackError(
                 f"port {port} on {host} ({name}) is already in use; "
                 f"choose another, e.g. make run API_PORT=8010 AWS_PORT=5010"
             )
+    if earlier:
+        raise StackError(f"{state_dir} is in use: {lifecycle.leftover_advice(earlier)}")
+
+
+def run(
+    host: str, api_port: int, aws_port: int, state_dir: Path, frontend_url: str, with_seed: bool = True
+) -> None:
     state_dir.mkdir(parents=True, exist_ok=True)
+    check_free(host, api_port, aws_port, state_dir)
     outbox = state_dir / "outbox"
     outbox.mkdir(exist_ok=True)
     for old in outbox.glob("*.eml"):
@@ -344,73 +417,70 @@ def run(
     (state_dir / "stack.json").unlink(missing_ok=True)
 
     stopping = threading.Event()
-
-    def ask_to_stop(signum, frame):
-        stopping.set()
-
-    signal.signal(signal.SIGTERM, ask_to_stop)
     emulator = Emulator(host, aws_port)
-    chalice: subprocess.Popen | None = None
+    api: subprocess.Popen | None = None
     pump: Pump | None = None
-    try:
-        emulator.start()
-        import boto3
+    with lifecycle.stop_signals(stopping):
+        try:
+            lifecycle.stop_with_parent()
+            lifecycle.record(state_dir, run=os.getpid())
+            emulator.start()
+            import boto3
 
-        session = boto3.session.Session(aws_access_key_id="local", aws_secret_access_key="local")  # noqa: S106
-        stack = provision(session, emulator.endpoint, REGION, STAGE, MAIL_DOMAIN)
-        environment = app_environment(stack, frontend_url)
-        os.environ.update(environment)
-        api_url = f"http://{host}:{api_port}"
-        chalice = subprocess.Popen(  # noqa: S603 (our own command line)
-            [
-                str(Path(sys.executable).parent / "chalice"),
-                "local",
-                "--host",
-                host,
-                "--port",
-                str(api_port),
-                "--no-autoreload",
-                "--stage",
-                "local",
-            ],
-            cwd=ROOT,
-            env=os.environ | environment,
-            start_new_session=True,
-            stdout=subprocess.DEVNULL if with_seed else None,
-            stderr=None,
-        )
-        _use_outbox(stack, outbox)
-        pump = Pump(stack, session)
-        pump.start()
-        wait_for_health(api_url, chalice)
-        stack_json = stack.to_json() | {"api_url": api_url, "state_dir": str(state_dir)}
-        if with_seed:
-            stack_json["demo"] = seed(
-                session.client("cognito-idp", region_name=REGION, endpoint_url=emulator.endpoint),
-                stack,
-                api_url,
-                pump,
+            session = boto3.session.Session(aws_access_key_id="local", aws_secret_access_key="local")  # noqa: S106
+            stack = provision(session, emulator.endpoint, REGION, STAGE, MAIL_DOMAIN)
+            environment = app_environment(stack, frontend_url)
+            os.environ.update(environment)
+            api_url = f"http://{host}:{api_port}"
+            api = start_api(host, api_port, environment, stdout=subprocess.DEVNULL if with_seed else None)
+            lifecycle.record(state_dir, run=os.getpid(), api=api.pid)
+            _use_outbox(stack, outbox)
+            pump = Pump(stack, session)
+            pump.start()
+            wait_for_health(api_url, api)
+            stack_json = stack.to_json() | {"api_url": api_url, "state_dir": str(state_dir)}
+            if with_seed:
+                stack_json["demo"] = seed(
+                    session.client("cognito-idp", region_name=REGION, endpoint_url=emulator.endpoint),
+                    stack,
+                    api_url,
+                    pump,
+                )
+            _write_json(state_dir / "stack.json", stack_json)
+            if with_seed:
+                print(banner(stack_json), flush=True)
+            else:
+                print(f"Adhesion is running on {api_url}", flush=True)
+            while api.poll() is None:
+                stopping.wait(0.5)
+            raise StackError(f"the API server exited with status {api.returncode}")
+        except lifecycle.StopRequested:
+            pass
+        finally:
+            # From here on a stop signal is only noted: the clean-up is what it asks for.
+            stopping.set()
+            _stop(state_dir, emulator, api, pump)
+
+
+def _stop(state_dir: Path, emulator: Emulator, api: subprocess.Popen | None, pump: Pump | None) -> None:
+    print("Stopping Adhesion…", flush=True)
+    if api is not None:
+        stop_api(api)
+    if pump is not None:
+        pump.stop()
+        delivered, emptied = pump.drained or (0, True)
+        if delivered:
+            print(f"Delivered the stream's last {delivered} record(s).", flush=True)
+        if not emptied:
+            print(
+                f"The stream pump gave up after {pump.drain_seconds:.0f} s: some emails were not sent.",
+                file=sys.stderr,
+                flush=True,
             )
-        _write_json(state_dir / "stack.json", stack_json)
-        if with_seed:
-            print(banner(stack_json), flush=True)
-        else:
-            print(f"Adhesion is running on {api_url}", flush=True)
-        while not stopping.is_set() and chalice.poll() is None:
-            stopping.wait(0.5)
-        if chalice.poll() is not None and not stopping.is_set():
-            raise StackError(f"chalice local exited with status {chalice.returncode}")
-    except KeyboardInterrupt:
-        pass
-    finally:
-        print("Stopping Adhesion…", flush=True)
-        if chalice is not None:
-            stop_process_group(chalice)
-        if pump is not None:
-            pump.stop()
-        emulator.stop()
-        (state_dir / "stack.json").unlink(missing_ok=True)
-        print("Stopped.", flush=True)
+    emulator.stop()
+    (state_dir / "stack.json").unlink(missing_ok=True)
+    lifecycle.forget(state_dir)
+    print("Stopped.", flush=True)
 
 
 def _use_outbox(stack: LocalStack, outbox: Path) -> None:

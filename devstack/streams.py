@@ -88,6 +88,11 @@ class StreamReader:
         """Read again from a :meth:`position`, as a stream redelivers."""
         self._last_sequence = dict(position)
 
+    @property
+    def has_unread(self) -> bool:
+        """Whether records handed back wait for the next read."""
+        return bool(self._pending)
+
 
 def deliver(
     reader: StreamReader, invoke: Callable[[dict[str, Any]], Any], batch_size: int = 100

@@ -41,38 +41,66 @@ class RunningStack:
         )
 
 
-def start_stack(state_dir: Path, api_port: int, aws_port: int, *extra: str) -> subprocess.Popen:
-    """The stack as `make run` starts it. Its output goes to a file, read at the end: a
-    pipe nobody reads would fill up and stall the server mid-test."""
-    environment = {
+def stack_command(state_dir: Path, api_port: int, aws_port: int, *extra: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "devstack",
+        "--state-dir",
+        str(state_dir),
+        "run",
+        "--api-port",
+        str(api_port),
+        "--aws-port",
+        str(aws_port),
+        *extra,
+    ]
+
+
+def clean_environment() -> dict[str, str]:
+    """A developer's environment: none of the settings the tests give the app."""
+    return {
         key: value
         for key, value in os.environ.items()
         if not key.startswith(("AWS_", "TABLE_", "JWT", "JWKS", "MAIL_", "FRONTEND"))
     }
+
+
+def start_stack(state_dir: Path, api_port: int, aws_port: int, *extra: str) -> subprocess.Popen:
+    """The stack as `make run` starts it. Its output goes to a file, read at the end: a
+    pipe nobody reads would fill up and stall the server mid-test."""
     state_dir.mkdir(parents=True, exist_ok=True)
     log = (state_dir / "stack.log").open("w")
     process = subprocess.Popen(  # noqa: S603
-        [
-            sys.executable,
-            "-m",
-            "devstack",
-            "--state-dir",
-            str(state_dir),
-            "run",
-            "--api-port",
-            str(api_port),
-            "--aws-port",
-            str(aws_port),
-            *extra,
-        ],
+        stack_command(state_dir, api_port, aws_port, *extra),
         cwd=ROOT,
-        env=environment,
+        env=clean_environment(),
         stdout=log,
         stderr=subprocess.STDOUT,
         text=True,
     )
     log.close()
     return process
+
+
+def _written_at(path: Path) -> int | None:
+    try:
+        return path.stat().st_mtime_ns
+    except FileNotFoundError:
+        return None
+
+
+def wait_until_running(process: subprocess.Popen, state_dir: Path, timeout: float = 120) -> None:
+    """Until the stack has written stack.json (not the one an earlier, killed stack left);
+    fails with its output if it does not."""
+    path = state_dir / "stack.json"
+    stale = _written_at(path)
+    deadline = time.monotonic() + timeout
+    while _written_at(path) in (None, stale):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"the local stack did not start:\n{stop_stack(process, state_dir)}")
+        time.sleep(0.2)
 
 
 def stop_stack(process: subprocess.Popen, state_dir: Path, timeout: float = 30) -> str:
@@ -88,12 +116,7 @@ def stack(tmp_path_factory):
     state_dir = tmp_path_factory.mktemp("stack")
     api_port, aws_port = free_port(), free_port()
     process = start_stack(state_dir, api_port, aws_port, "--no-seed")
-    deadline = time.monotonic() + 120
-    while not (state_dir / "stack.json").exists():
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError(f"the local stack did not start:\n{stop_stack(process, state_dir)}")
-        time.sleep(0.2)
+    wait_until_running(process, state_dir)
     running = RunningStack(state_dir, process, api_port, aws_port)
     yield running
     output = stop_stack(process, state_dir)
@@ -102,3 +125,4 @@ def stack(tmp_path_factory):
     assert "Stopped." in output
     assert port_is_free("127.0.0.1", api_port) and port_is_free("127.0.0.1", aws_port)
     assert not (state_dir / "stack.json").exists()
+    assert not (state_dir / "processes.json").exists()

@@ -1,0 +1,89 @@
+"""The API as ``chalice local`` serves it, in a server that takes a burst:
+``python -m devstack.api --host H --port P [--stage local] [--watch-stdin]``.
+
+The gateway is chalice's own (``chalice.local``: its routing, the real authorizer on
+every request, one thread per connection), built from the project's configuration as
+``chalice local`` builds it. Only the listening socket differs: ``chalice local``
+listens with Python's default backlog of 5, and of 50 simultaneous requests a dozen got
+a connection reset instead of an answer; this one queues as many connections as the
+system allows.
+
+Under ``make run`` (``--watch-stdin``) it is a child that must not outlive its parent,
+however the parent ends: its standard input is a pipe from the parent, and reaching
+its end (the parent is gone, a SIGKILL included) ends the server. Ctrl-C and hangups
+are the parent's to handle, which then ends this server with SIGTERM.
+
+SIGTERM ends it at once, as it ends ``chalice local``: a request cut short has either
+committed its one transaction or not, and what it committed is in the table's stream,
+which the parent delivers before it stops.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+from pathlib import Path
+
+from chalice.local import ThreadedHTTPServer
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class BurstHTTPServer(ThreadedHTTPServer):
+    """chalice local's threaded server, with a listen backlog that holds a burst."""
+
+    request_queue_size = socket.SOMAXCONN
+
+
+def build_server(host: str, port: int, stage: str):
+    """A ``chalice.local.LocalDevServer`` for the project, as ``chalice local`` makes it
+    (``chalice.cli.create_local_server``), on a :class:`BurstHTTPServer`."""
+    from chalice.cli.factory import CLIFactory
+    from chalice.deploy.validate import validate_routes
+    from chalice.local import CustomLocalChalice, LocalChalice, LocalDevServer
+
+    factory = CLIFactory(str(ROOT), environ=os.environ)
+    config = factory.create_config_obj(chalice_stage_name=stage)
+    app = config.chalice_app
+    validate_routes(app.routes)
+    # chalice.local.create_local_server's own two steps (a request per thread needs the
+    # thread-local current_request); it takes no server class, LocalDevServer does.
+    CustomLocalChalice.__bases__ = (LocalChalice, app.__class__)
+    app.__class__ = CustomLocalChalice
+    return LocalDevServer(app, config, host, port, server_cls=BurstHTTPServer)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m devstack.api", description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--stage", default="local")
+    parser.add_argument(
+        "--watch-stdin", action="store_true", help="stop when standard input ends (the parent is gone)"
+    )
+    args = parser.parse_args(argv)
+    # What chalice local configures: the app's log lines on stdout, as in Lambda.
+    logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(message)s")
+    if args.watch_stdin:
+        # Before the app loads: a Ctrl-C meanwhile is the parent's, too.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+
+        def watch() -> None:
+            while os.read(sys.stdin.fileno(), 4096):
+                pass
+            os.kill(os.getpid(), signal.SIGTERM)
+
+        threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+    server = build_server(args.host, args.port, args.stage)
+    server.serve_forever()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
