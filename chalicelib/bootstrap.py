@@ -83,7 +83,12 @@ class Container:
     def mailer(self):
         from chalicelib.mail.ses import SesMailer
 
-        return SesMailer(self.aws.sesv2, self.settings.mail_sender, self.settings.mail_configuration_set)
+        return SesMailer(
+            self.aws.sesv2,
+            self.settings.mail_sender,
+            self.settings.mail_configuration_set,
+            sender_name=self.settings.mail_sender_name,
+        )
 
     @functools.cached_property
     def email_ledger(self):

@@ -32,6 +32,8 @@ class Settings:
     jwt_max_lifetime_seconds: int
     authorizer_ttl_seconds: int
     mail_sender: str
+    # The name recipients see beside the sender's address ("" for the bare address).
+    mail_sender_name: str
     mail_configuration_set: str
     frontend_base_url: str
     max_pending_requests: int
@@ -68,6 +70,7 @@ class Settings:
             jwt_max_lifetime_seconds=int(env.get("JWT_MAX_LIFETIME_SECONDS", "86400")),
             authorizer_ttl_seconds=int(env.get("AUTHORIZER_TTL_SECONDS", "300")),
             mail_sender=env.get("MAIL_SENDER", ""),
+            mail_sender_name=env.get("MAIL_SENDER_NAME", "Adhesion"),
             mail_configuration_set=env.get("MAIL_CONFIGURATION_SET", ""),
             frontend_base_url=env.get("FRONTEND_BASE_URL", "").rstrip("/"),
             max_pending_requests=int(env.get("MAX_PENDING_REQUESTS", "10")),

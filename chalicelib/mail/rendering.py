@@ -1,13 +1,16 @@
 """What each email says, in French or English: the template of each transition, its
-subject, the words for roles, and the Jinja2 templates rendered with them.
+subject and footer, the words for roles, and the Jinja2 templates rendered with them.
 
-HTML templates are autoescaped; subjects are fixed per template and language so
-that no user-written text ever reaches a header.
+HTML templates are autoescaped. The one piece of user-written text that reaches a
+header is the organization's name in the subject (an admin of several organizations
+must tell their emails apart): it goes in through :func:`header_text`, which keeps it to
+one line of visible characters, whatever the stored name holds.
 """
 
 from __future__ import annotations
 
 import functools
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -22,22 +25,44 @@ TEMPLATES = {
     Transition.ACCEPTED: "request_accepted",
     Transition.REFUSED: "request_refused",
 }
+#: ``str.format`` patterns: ``{organization}`` is the organization's name, as
+#: :func:`header_text` gives it.
 SUBJECTS = {
     "fr": {
-        "request_created": "Nouvelle demande d'adhésion à votre organisation",
-        "request_accepted": "Votre demande d'adhésion a été acceptée",
-        "request_refused": "Votre demande d'adhésion a été refusée",
+        "request_created": "Nouvelle demande d'adhésion à « {organization} »",
+        "request_accepted": "Votre demande d'adhésion à « {organization} » a été acceptée",
+        "request_refused": "Votre demande d'adhésion à « {organization} » a été refusée",
     },
     "en": {
-        "request_created": "New request to join your organization",
-        "request_accepted": "Your membership request was accepted",
-        "request_refused": "Your membership request was declined",
+        "request_created": 'New request to join "{organization}"',
+        "request_accepted": 'Your request to join "{organization}" was accepted',
+        "request_refused": 'Your request to join "{organization}" was declined',
     },
+}
+#: Why the recipient gets the email: the last line of both parts.
+_TO_ADMINS = {
+    "fr": "Vous recevez ce message parce que vous administrez cette organisation.",
+    "en": "You receive this message because you administer this organization.",
+}
+_TO_REQUESTERS = {
+    "fr": "Vous recevez ce message parce que vous avez demandé à rejoindre cette organisation.",
+    "en": "You receive this message because you asked to join this organization.",
+}
+FOOTERS = {
+    language: {
+        "request_created": _TO_ADMINS[language],
+        "request_accepted": _TO_REQUESTERS[language],
+        "request_refused": _TO_REQUESTERS[language],
+    }
+    for language in ("fr", "en")
 }
 ROLE_LABELS = {
     "fr": {Role.ADMIN: "administrateur", Role.EDITOR: "éditeur"},
     "en": {Role.ADMIN: "admin", Role.EDITOR: "editor"},
 }
+#: Names longer than this are cut in subjects (mail clients cut long subjects anyway);
+#: the body gives the whole name.
+SUBJECT_NAME_LENGTH = 80
 
 
 @functools.cache
@@ -55,11 +80,34 @@ def role_label(role: Role | None, locale: str) -> str:
     return ROLE_LABELS[language_of(locale)].get(role, "") if role else ""
 
 
+def breaks_a_header(char: str) -> bool:
+    """Whether ``char`` has no place in a header: a control, format, private-use or
+    unassigned character, or a line or paragraph separator."""
+    category = unicodedata.category(char)
+    return category[0] == "C" or category in ("Zl", "Zp")
+
+
+def header_text(text: str, limit: int = SUBJECT_NAME_LENGTH) -> str:
+    """``text`` as one line of visible characters, for a header. The API already refuses
+    names with line breaks or invisible characters; this holds for a name stored by any
+    other path (an operator, an older rule): control, format and private-use characters
+    and every line or paragraph separator become spaces, runs of spaces become one."""
+    visible = "".join(" " if breaks_a_header(char) else char for char in text)
+    line = " ".join(visible.split())
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
+
+
+def subject(template: str, locale: str, organization_name: str) -> str:
+    """The subject of ``template`` in the recipient's language, naming the organization."""
+    return SUBJECTS[language_of(locale)][template].format(organization=header_text(organization_name))
+
+
 def render(template: str, locale: str, context: dict[str, Any]) -> tuple[str, str, str]:
-    """Return ``(subject, text, html)`` of ``template`` in the recipient's language."""
+    """Return ``(subject, text, html)`` of ``template`` in the recipient's language.
+    ``context`` names the organization (``organization_name``), as every email does."""
     language = language_of(locale)
     environment = _environment()
-    context = {**context, "lang": language}
+    context = {**context, "lang": language, "footer": FOOTERS[language][template]}
     text = environment.get_template(f"{language}/{template}.txt").render(context)
     html = environment.get_template(f"{language}/{template}.html").render(context)
-    return SUBJECTS[language][template], text, html
+    return subject(template, language, context["organization_name"]), text, html

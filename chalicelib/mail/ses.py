@@ -6,7 +6,10 @@ the notifier retries, within the stream function's time budget, and counts each 
 
 from __future__ import annotations
 
+from email.utils import formataddr
+
 from chalicelib.mail.port import Disposition, EmailMessage, MailError
+from chalicelib.mail.rendering import breaks_a_header
 from chalicelib.observability import redact
 
 RETRY, REPORT, ACKNOWLEDGE = Disposition.RETRY, Disposition.REPORT, Disposition.ACKNOWLEDGE
@@ -57,12 +60,25 @@ def classify(error: Exception) -> MailError:
     return MailError(type(error).__name__, REPORT, redact(str(error)))
 
 
+def from_address(address: str, display_name: str = "") -> str:
+    """``address`` with the name recipients see, as SES v2's ``FromEmailAddress`` takes
+    it: ``Name <address>``, the name quoted where RFC 5322 asks and written in RFC 2047
+    encoded words when it is not ASCII (SES refuses raw non-ASCII there). The sending
+    policy's ``ses:FromAddress`` condition still sees the bare address."""
+    if not display_name:
+        return address
+    if any(breaks_a_header(char) for char in display_name):
+        # A header of ours: one line, whatever the configuration says.
+        raise ValueError(f"the sender's name must be one line of visible characters: {display_name!r}")
+    return formataddr((display_name, address), charset="utf-8")
+
+
 class SesMailer:
     """The SES v2 adapter; the client comes from :mod:`chalicelib.aws`."""
 
-    def __init__(self, client, sender: str, configuration_set: str = "") -> None:
+    def __init__(self, client, sender: str, configuration_set: str = "", sender_name: str = "") -> None:
         self._client = client
-        self._sender = sender
+        self._sender = from_address(sender, sender_name)
         self._configuration_set = configuration_set
 
     def send(self, message: EmailMessage) -> str:

@@ -30,11 +30,12 @@ def test_a_new_request_emails_each_admin_in_their_language(api, world, flows, ma
     by_to = _by_recipient(emails)
     assert set(by_to) == {"alice@example.org", "fanny@example.org"}
     for message in emails:
-        assert message.source == SENDER
+        # from the sender, under its default display name
+        assert message.source == f"Adhesion <{SENDER}>"
         assert list(message.destinations) == ["ToAddresses"]
         assert len(message.destinations["ToAddresses"]) == 1
-    assert by_to["alice@example.org"].subject == "New request to join your organization"
-    assert by_to["fanny@example.org"].subject == "Nouvelle demande d'adhésion à votre organisation"
+    assert by_to["alice@example.org"].subject == 'New request to join "Etalab"'
+    assert by_to["fanny@example.org"].subject == "Nouvelle demande d'adhésion à « Etalab »"
     body = by_to["alice@example.org"].body
     assert "Hello Alice Admin" in body and "Paul Petit" in body and "paul@example.org" in body
     assert "<script>" not in body
@@ -50,7 +51,7 @@ def test_acceptance_emails_the_requester_with_the_role(api, world, flows, stream
     stream.deliver()
     emails = aws.emails()[already:]
     assert [message.destinations["ToAddresses"] for message in emails] == [["rita@example.org"]]
-    assert emails[0].subject == "Votre demande d'adhésion a été acceptée"
+    assert emails[0].subject == "Votre demande d'adhésion à « Etalab » a été acceptée"
     assert "administrateur" in emails[0].body
     assert "Etalab" in emails[0].body
 
@@ -63,7 +64,7 @@ def test_refusal_emails_the_requester_with_the_reason(api, world, flows, stream,
     emails = aws.emails()[already:]
     assert len(emails) == 1
     assert emails[0].destinations["ToAddresses"] == ["rita@example.org"]
-    assert emails[0].subject == "Votre demande d'adhésion a été refusée"
+    assert emails[0].subject == "Votre demande d'adhésion à « Etalab » a été refusée"
     assert "Use &lt;b&gt;your&lt;/b&gt; work address" in emails[0].body
 
 
@@ -181,7 +182,7 @@ def test_a_requester_accepted_as_admin_before_the_stream_saw_his_request_is_not_
     # THEN Paul is told he was accepted, and that is the only email
     assert response == {"batchItemFailures": []}
     assert [(m.destinations["ToAddresses"], m.subject) for m in aws.emails()[before:]] == [
-        (["paul@example.org"], "Votre demande d'adhésion a été acceptée")
+        (["paul@example.org"], "Votre demande d'adhésion à « Etalab » a été acceptée")
     ]
 
 

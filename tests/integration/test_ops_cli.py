@@ -140,7 +140,7 @@ def test_granting_admin_to_a_user_with_a_pending_request_accepts_it(ops, org, it
     assert item(f"ORG#{org_id}", "PENDING#rita") is None
     assert item(f"ORG#{org_id}", "ORG")["admins_count"] == "2"
     # AND she is told, in French, by the usual stream email
-    assert deliver() == [("rita@example.org", "Votre demande d'adhésion a été acceptée")]
+    assert deliver() == [("rita@example.org", "Votre demande d'adhésion à « Etalab » a été acceptée")]
 
 
 def test_granting_admin_to_a_stranger_is_refused(ops, org):
@@ -183,7 +183,7 @@ def test_resend_waits_for_the_stream_unless_forced(ops, org, container, deliver,
     assert ops("--json", "resend", org_id, pending.id, "--force").json["sent"] == 1
     # (the stream's email to Erin, accepted before the stream saw her request, so that
     # no admin was told of it, and none for Rita's request)
-    assert deliver() == [("erin@example.org", "Your membership request was accepted")]
+    assert deliver() == [("erin@example.org", 'Your request to join "Etalab" was accepted')]
     assert container.email_ledger.read(pending.id, "requested").sent == {"alice"}
 
 

@@ -13,11 +13,8 @@ import pytest
 
 from tests.conftest import REGION
 
-SUBJECTS = {
-    "requested": "New request to join your organization",
-    "accepted": "Your membership request was accepted",
-    "refused": "Your membership request was declined",
-}
+#: The template of each transition's emails (every person of the rig reads English).
+TEMPLATES = {"requested": "request_created", "accepted": "request_accepted", "refused": "request_refused"}
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -63,6 +60,7 @@ class Rig:
         self.streams = container.aws.dynamodbstreams
         self.budget_seconds = 300.0
         self._ids = itertools.count(1)
+        self._organization_names: dict[str, str] = {}
         self.mailer_wrapper = None
         self.ledger_wrapper = None
         self.process = self._new_process()
@@ -168,6 +166,7 @@ class Rig:
         services = self.first
         view = services.organizations.create(people[0].caller, f"Org {people[0].user_id}", "")
         org_id = view.organization.id
+        self._organization_names[org_id] = view.organization.name
         for admin in people[1:]:
             request = services.membership_requests.ask(admin.caller, org_id, "Co-admin")
             services.membership_requests.accept(people[0].caller, org_id, request.id, Role.ADMIN)
@@ -207,13 +206,18 @@ class Rig:
     def sent(self) -> list:
         return self.aws.emails()[self.baseline :]
 
-    @staticmethod
-    def round_of(request, admins: list[Person]) -> list[tuple[str, str, str]]:
-        return [(admin.email, SUBJECTS["requested"], request.id) for admin in admins]
+    def subject(self, transition: str, org_id: str) -> str:
+        from chalicelib.mail import rendering
 
-    @staticmethod
-    def outcome_of(request, requester: Person, accepted: bool = True) -> list[tuple[str, str, str]]:
-        return [(requester.email, SUBJECTS["accepted" if accepted else "refused"], request.organization_id)]
+        return rendering.subject(TEMPLATES[transition], "en", self._organization_names[org_id])
+
+    def round_of(self, request, admins: list[Person]) -> list[tuple[str, str, str]]:
+        subject = self.subject("requested", request.organization_id)
+        return [(admin.email, subject, request.id) for admin in admins]
+
+    def outcome_of(self, request, requester: Person, accepted: bool = True) -> list[tuple[str, str, str]]:
+        subject = self.subject("accepted" if accepted else "refused", request.organization_id)
+        return [(requester.email, subject, request.organization_id)]
 
     def tally(self, scenario: str, expected: list[tuple[str, str, str]], **notes):
         """Figures for the emails sent since the baseline; identity = (to, subject, the

@@ -1,12 +1,17 @@
 """Hostile text in motivations, reasons and display names never reaches an email
-unescaped, and never reaches a header. The assertions read the exact request that
+unescaped, and never reaches a header; the organization's name, the one user text in a
+header (the subject), reaches it as one line. The assertions read the exact request that
 SES receives."""
 
 from __future__ import annotations
 
 import re
 
+import boto3
 import pytest
+
+from chalicelib.persistence.keys import ORG_SK, org_pk
+from tests.conftest import REGION, SENDER, TABLE
 
 PAYLOAD = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
@@ -41,8 +46,10 @@ def test_hostile_names_and_motivations_are_escaped_and_kept_out_of_headers(
     stream.deliver()
     # THEN the one message SES receives carries the payload only as escaped text
     [request] = ses_requests
+    assert request["FromEmailAddress"] == f"Adhesion <{SENDER}>"
     assert request["Destination"] == {"ToAddresses": ["adm@example.org"]}
-    assert request["Content"]["Simple"]["Subject"]["Data"] == "New request to join your organization"
+    # (a subject is plain text: the organization's name is in it as it was typed)
+    assert request["Content"]["Simple"]["Subject"]["Data"] == f'New request to join "Org {PAYLOAD}"'
     for header in _headers(request):
         assert "\r" not in header and "\n" not in header
         assert "Bcc" not in header and "pwned" not in header
@@ -54,6 +61,31 @@ def test_hostile_names_and_motivations_are_escaped_and_kept_out_of_headers(
     text = request["Content"]["Simple"]["Body"]["Text"]["Data"]
     assert "Mallory " in text and "\rSubject" not in text
     assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f]", text + html)
+
+
+def test_an_organization_name_stored_with_line_breaks_reaches_the_subject_on_one_line(
+    api, flows, make_user, stream, ses_requests
+):
+    # GIVEN an organization whose stored name holds line breaks and invisible characters
+    # (the API refuses them; an operator or an older rule might not have)
+    admin = make_user("adm", locale="en", name="Adm")
+    org_id = flows.organization(admin, "Placeholder")
+    boto3.client("dynamodb", region_name=REGION).update_item(
+        TableName=TABLE,
+        Key={"PK": {"S": org_pk(org_id)}, "SK": {"S": ORG_SK}},
+        UpdateExpression="SET #name = :name",
+        ExpressionAttributeNames={"#name": "name"},
+        ExpressionAttributeValues={":name": {"S": "Org\r\nBcc: victim@example.org\u2028\u202eX"}},
+    )
+    # WHEN someone asks to join it
+    flows.ask(make_user("mallory", name="Mallory"), org_id, "Hello")
+    stream.deliver()
+    # THEN the subject SES receives is one line, no header added
+    [request] = ses_requests
+    subject = request["Content"]["Simple"]["Subject"]["Data"]
+    assert subject == 'New request to join "Org Bcc: victim@example.org X"'
+    for header in _headers(request):
+        assert not re.search(r"[\x00-\x1f\x7f\x85\u2028\u2029\u202a-\u202e]", header)
 
 
 def test_a_hostile_refusal_reason_is_escaped(api, world, stream, ses_requests):

@@ -47,8 +47,8 @@ def test_a_new_request_is_composed_for_each_admin_in_their_language(world):
     messages = world.composer.compose(world.paul, Transition.REQUESTED)
     # THEN each admin, earliest first, gets one message in their language, with the link to review it
     assert [(recipient_id, m.to, m.subject) for recipient_id, m in messages] == [
-        ("alice", "alice@example.org", "New request to join your organization"),
-        ("bea", "bea@example.org", "Nouvelle demande d'adhésion à votre organisation"),
+        ("alice", "alice@example.org", 'New request to join "Etalab"'),
+        ("bea", "bea@example.org", "Nouvelle demande d'adhésion à « Etalab »"),
     ]
     review = f"https://front.test/organizations/{world.org_id}/membership-requests/{world.paul.id}"
     assert all(review in m.text and "paul@example.org" in m.text for _, m in messages)
@@ -62,7 +62,7 @@ def test_a_decision_is_composed_for_the_requester_with_the_role_in_their_languag
     assert (recipient_id, message.to, message.subject) == (
         "paul",
         "paul@example.org",
-        "Votre demande d'adhésion a été acceptée",
+        "Votre demande d'adhésion à « Etalab » a été acceptée",
     )
     assert "éditeur" in message.text and "editor" not in message.text
 

@@ -89,8 +89,8 @@ def test_a_new_request_sends_one_message_per_admin():
     notifier, _ = _notifier(mailer=mailer)
     assert notifier.notify(None, PENDING).sent == 2
     assert [(m.to, m.subject) for m in mailer.sent] == [
-        ("alice@example.org", "New request to join your organization"),
-        ("bea@example.org", "Nouvelle demande d'adhésion à votre organisation"),
+        ("alice@example.org", 'New request to join "Etalab"'),
+        ("bea@example.org", "Nouvelle demande d'adhésion à « Etalab »"),
     ]
     assert "https://front.test/organizations/o1/membership-requests/r1" in mailer.sent[0].text
 
@@ -449,7 +449,7 @@ def test_the_outcome_of_a_request_decided_before_its_creation_was_handled_still_
     # THEN the ordering gate let the outcome through: Paul alone is emailed, once
     assert outcome.sent == 1
     assert [(m.to, m.subject) for m in mailer.sent] == [
-        ("paul@example.org", "Votre demande d'adhésion a été acceptée")
+        ("paul@example.org", "Votre demande d'adhésion à « Etalab » a été acceptée")
     ]
 
 

@@ -1,6 +1,12 @@
-"""Email rendering: languages, escaping, and no user text in headers."""
+"""Email rendering: languages, escaping, subjects that name the organization on one
+line, and one footer for both parts."""
 
 from __future__ import annotations
+
+import html as markup
+import re
+import string
+import unicodedata
 
 import pytest
 
@@ -24,7 +30,7 @@ CONTEXT = {
 def test_every_template_renders_in_both_languages(template, locale):
     subject, text, html = rendering.render(template, locale, CONTEXT)
     language = "en" if locale.startswith("en") else "fr"
-    assert subject == rendering.SUBJECTS[language][template]
+    assert subject == rendering.SUBJECTS[language][template].format(organization="Org & Co")
     assert f'<html lang="{language}">' in html
     assert ("Hello Alice" if language == "en" else "Bonjour Alice") in text
     assert "<script>" not in html and "<b>" not in html and "<i>" not in html
@@ -45,7 +51,68 @@ def test_the_reason_appears_only_when_given():
     assert "Motif" not in without and "Motif" not in html
 
 
-def test_subjects_contain_no_template_syntax_or_user_text():
+def test_subject_patterns_take_the_organization_name_and_nothing_else():
     for subjects in rendering.SUBJECTS.values():
-        for subject in subjects.values():
-            assert "{" not in subject and "\n" not in subject
+        for pattern in subjects.values():
+            fields = [field for _, field, _, _ in string.Formatter().parse(pattern) if field is not None]
+            assert fields == ["organization"] and "\n" not in pattern
+
+
+@pytest.mark.parametrize("template", ["request_created", "request_accepted", "request_refused"])
+def test_an_admin_of_several_organizations_tells_their_emails_apart_by_subject(template):
+    # GIVEN the same email about two organizations
+    # WHEN each is rendered, in each language
+    # THEN each subject names its organization
+    assert (
+        rendering.render(template, "fr", CONTEXT | {"organization_name": "Cadastre"})[0]
+        == {
+            "request_created": "Nouvelle demande d'adhésion à « Cadastre »",
+            "request_accepted": "Votre demande d'adhésion à « Cadastre » a été acceptée",
+            "request_refused": "Votre demande d'adhésion à « Cadastre » a été refusée",
+        }[template]
+    )
+    assert (
+        rendering.render(template, "en", CONTEXT | {"organization_name": "Etalab"})[0]
+        == {
+            "request_created": 'New request to join "Etalab"',
+            "request_accepted": 'Your request to join "Etalab" was accepted',
+            "request_refused": 'Your request to join "Etalab" was declined',
+        }[template]
+    )
+
+
+def test_a_hostile_organization_name_reaches_the_subject_as_one_visible_line():
+    # GIVEN a stored name (not through the API, which refuses it) that tries header
+    # injection, bidi reordering, zero-width and separator characters
+    name = "Evil\r\nBcc: victim@example.org\x00\u2028X-Hdr: 1\u202e\u200bgro\u0085end\t."
+
+    # WHEN an email about it is rendered
+    subject, _, _ = rendering.render("request_created", "en", CONTEXT | {"organization_name": name})
+
+    # THEN the subject is one line of visible characters, the name's words kept
+    assert subject == 'New request to join "Evil Bcc: victim@example.org X-Hdr: 1 gro end ."'
+    assert not [char for char in subject if unicodedata.category(char)[0] == "C" or char in "\u2028\u2029"]
+
+
+def test_a_long_name_is_cut_in_the_subject_and_whole_in_the_body():
+    name = "Direction " + "très " * 30 + "générale"
+
+    subject, text, html = rendering.render("request_accepted", "fr", CONTEXT | {"organization_name": name})
+
+    shown = subject.removeprefix("Votre demande d'adhésion à « ").removesuffix(" » a été acceptée")
+    assert len(shown) == rendering.SUBJECT_NAME_LENGTH and shown.endswith("…")
+    assert name.startswith(shown[:-1])
+    assert name in text and name in html
+
+
+@pytest.mark.parametrize("template", ["request_created", "request_accepted", "request_refused"])
+@pytest.mark.parametrize("locale", ["fr", "en"])
+def test_the_text_part_ends_with_the_footer_of_the_html_part(template, locale):
+    # WHEN an email is rendered
+    _, text, html = rendering.render(template, locale, CONTEXT)
+
+    # THEN the HTML part's footer (its last paragraph) closes the text part too, after a
+    # signature separator that mail readers recognize
+    [footer] = re.findall(r'<p style="color: #6a6a6a[^"]*">([^<]+)</p>\s*</body>', html)
+    assert footer.strip() and footer == markup.escape(rendering.FOOTERS[locale][template], quote=False)
+    assert text.endswith(f"\n-- \n{markup.unescape(footer)}\n")
