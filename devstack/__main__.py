@@ -82,7 +82,9 @@ def cmd_outbox(args) -> int:
         print("The outbox is empty.")
         return 0
     for path, message in messages:
-        print(f"{message['Date']}  to {message['To']:<24} {message['Subject']}\n    {path}")
+        # The .html beside each .eml is for a browser (most download an .eml instead).
+        print(f"{message['Date']}  to {message['To']:<24} {message['Subject']}")
+        print(f"    {path}\n    {path.with_suffix('.html')}")
     return 0
 
 
@@ -107,7 +109,9 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--api-port", type=int, default=8000)
     run.add_argument("--aws-port", type=int, default=5005)
     run.add_argument(
-        "--frontend-url", default="http://localhost:3000", help="where the links in emails point"
+        "--frontend-url",
+        default=None,
+        help="where the links in emails point (default: the API itself, whose routes have the links' paths)",
     )
     run.add_argument("--no-seed", action="store_true", help="start empty, without demo data")
     run.set_defaults(handler=cmd_run)

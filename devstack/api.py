@@ -6,7 +6,11 @@ every request, one thread per connection), built from the project's configuratio
 ``chalice local`` builds it. Only the listening socket differs: ``chalice local``
 listens with Python's default backlog of 5, and of 50 simultaneous requests a dozen got
 a connection reset instead of an answer; this one queues as many connections as the
-system allows.
+system allows. And the errors the gateway answers itself (no token, a denying
+authorizer, no such route) have the deployed stage's shape, ``{"code", "message"}``
+from ``infra/app-merge.yaml``'s ``GatewayResponses``, where ``chalice local`` answers
+``{"message": ...}``: a link in a local email opened without a token reads like the
+API's other errors.
 
 Under ``make run`` (``--watch-stdin``) it is a child that must not outlive its parent,
 however the parent ends: its standard input is a pipe from the parent, and reaching
@@ -21,15 +25,18 @@ which the parent delivers before it stops.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import signal
 import socket
 import sys
 import threading
+from functools import cache
 from pathlib import Path
+from typing import Any
 
-from chalice.local import ThreadedHTTPServer
+from chalice.local import ChaliceRequestHandler, ForbiddenError, NotAuthorizedError, ThreadedHTTPServer
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,6 +45,61 @@ class BurstHTTPServer(ThreadedHTTPServer):
     """chalice local's threaded server, with a listen backlog that holds a burst."""
 
     request_queue_size = socket.SOMAXCONN
+
+
+@cache
+def gateway_responses() -> dict[str, dict[str, Any]]:
+    """The deployed API's ``GatewayResponses``, by response type."""
+    from infra.template import load_template
+
+    resources = load_template(ROOT / "infra" / "app-merge.yaml")["Resources"]
+    return resources["RestAPI"]["Properties"]["GatewayResponses"]
+
+
+def gateway_response_type(error: Exception) -> str | None:
+    """The gateway response API Gateway gives in place of this ``chalice.local`` error."""
+    if isinstance(error, NotAuthorizedError):
+        return "UNAUTHORIZED"
+    if isinstance(error, ForbiddenError):
+        # chalice local raises it both for a denying authorizer and for a path no route
+        # matches, which API Gateway answers with MISSING_AUTHENTICATION_TOKEN.
+        denied = error.headers.get("x-amzn-ErrorType") == "AccessDeniedException"
+        return "ACCESS_DENIED" if denied else "MISSING_AUTHENTICATION_TOKEN"
+    return None
+
+
+def as_deployed(error: Exception, body: bytes | None) -> tuple[int, dict[str, str], bytes] | None:
+    """(status, headers, body) of the deployed gateway's answer to what ``chalice.local``
+    answered with ``error``; None when the stage does not customize it."""
+    response = gateway_responses().get(gateway_response_type(error) or "")
+    if response is None:
+        return None
+    try:
+        said = json.loads(body or b"{}")
+    except ValueError:
+        said = {}
+    message = said.get("message") or said.get("Message") if isinstance(said, dict) else None
+    # $context.error.messageString is a JSON string, quotes included.
+    template = response["ResponseTemplates"]["application/json"]
+    rendered = template.replace("$context.error.messageString", json.dumps(message or ""))
+    headers = {"Content-Type": "application/json"} | {
+        name: value.strip("'")
+        for name, value in response.get("ResponseParameters", {}).get("Headers", {}).items()
+    }
+    return int(response["StatusCode"]), headers, rendered.encode()
+
+
+class GatewayRequestHandler(ChaliceRequestHandler):
+    """chalice local's request handler, answering the gateway's own errors as deployed."""
+
+    # chalice.local's one hook for the errors its gateway raises (LocalGatewayException).
+    def _send_error_response(self, error) -> None:
+        deployed = as_deployed(error, error.body)
+        if deployed is None:
+            super()._send_error_response(error)
+            return
+        status, headers, body = deployed
+        self._send_http_response(status, {**error.headers, **headers}, body)
 
 
 def build_server(host: str, port: int, stage: str):
@@ -55,7 +117,9 @@ def build_server(host: str, port: int, stage: str):
     # thread-local current_request); it takes no server class, LocalDevServer does.
     CustomLocalChalice.__bases__ = (LocalChalice, app.__class__)
     app.__class__ = CustomLocalChalice
-    return LocalDevServer(app, config, host, port, server_cls=BurstHTTPServer)
+    return LocalDevServer(
+        app, config, host, port, handler_cls=GatewayRequestHandler, server_cls=BurstHTTPServer
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -32,6 +32,7 @@ import copy
 import functools
 import threading
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 REGION = "eu-west-3"
@@ -370,12 +371,15 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 class Emulator:
     """A moto server on 127.0.0.1, in this process, with DynamoDB made atomic and its
-    transactions and queries independent of the table's size."""
+    transactions and queries independent of the table's size; with ``outbox``, every
+    email its SES accepts, whoever sends it, is also filed there (``devstack.outbox``)."""
 
-    def __init__(self, host: str, port: int) -> None:
+    def __init__(self, host: str, port: int, outbox: Path | None = None) -> None:
         self.host = host
         self.port = port
+        self.outbox = outbox
         self._server = None
+        self._thread: threading.Thread | None = None
         self._patches = contextlib.ExitStack()
 
     @property
@@ -385,18 +389,37 @@ class Emulator:
     def start(self) -> None:
         import logging
 
-        from moto.server import ThreadedMotoServer
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication,
+            MotoRequestHandler,
+            create_backend_app,
+        )
+        from werkzeug.serving import make_server
 
         serialize_dynamodb_requests()
         self._patches.enter_context(cheap_transaction_rollback())
         self._patches.enter_context(indexed_queries())
         # One line per emulated AWS call drowns what a developer wants to read.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        self._server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
-        self._server.start()
+        # moto's ThreadedMotoServer, composed the same way (its _server_entry), with the
+        # outbox in front: it takes no WSGI middleware of its own.
+        app = DomainDispatcherApplication(create_backend_app)
+        if self.outbox is not None:
+            from devstack.outbox import Outbox, SesCapture
+
+            app = SesCapture(app, Outbox(self.outbox))
+        self._server = make_server(
+            self.host, self.port, app, threaded=True, request_handler=MotoRequestHandler
+        )
+        self._thread = threading.Thread(target=self._server.serve_forever, name="aws-emulator", daemon=True)
+        self._thread.start()
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.stop()
+            self._server.shutdown()
+            self._server.server_close()
             self._server = None
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
         self._patches.close()

@@ -28,6 +28,7 @@ from typing import Any
 
 from devstack import lifecycle
 from devstack.emulator import Emulator, port_is_free
+from devstack.outbox import Outbox
 from devstack.provision import LocalStack, provision
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,6 +91,16 @@ def app_environment(stack: LocalStack, frontend_url: str) -> dict[str, str]:
         # For the operators' command line (python -m ops redrive) against the local stack.
         "NOTIFY_FAILURE_QUEUE_URL": stack.failure_queue_url,
     }
+
+
+def links_base(api_url: str, frontend_url: str | None) -> str:
+    """Where the links in the local stack's emails point. Emails link to
+    ``/organizations/<id>`` and ``/organizations/<id>/membership-requests/<id>``
+    (``chalicelib.services.messages.Links``, the one place that builds them), the very
+    paths of the API's GET routes: until a web console serves pages there, a link opens
+    the API's answer (the resource with a token, 401 ``unauthorized`` without) rather
+    than a refused connection."""
+    return frontend_url or api_url
 
 
 def stream_settings() -> tuple[int, int]:
@@ -406,18 +417,24 @@ def check_free(host: str, api_port: int, aws_port: int, state_dir: Path) -> None
 
 
 def run(
-    host: str, api_port: int, aws_port: int, state_dir: Path, frontend_url: str, with_seed: bool = True
+    host: str,
+    api_port: int,
+    aws_port: int,
+    state_dir: Path,
+    frontend_url: str | None = None,
+    with_seed: bool = True,
 ) -> None:
+    """Run the stack until a stop signal. The links in its emails point at
+    ``frontend_url``, by default at the API itself: see :func:`links_base`."""
     state_dir.mkdir(parents=True, exist_ok=True)
     check_free(host, api_port, aws_port, state_dir)
     outbox = state_dir / "outbox"
     outbox.mkdir(exist_ok=True)
-    for old in outbox.glob("*.eml"):
-        old.unlink()
+    Outbox(outbox).clear()
     (state_dir / "stack.json").unlink(missing_ok=True)
 
     stopping = threading.Event()
-    emulator = Emulator(host, aws_port)
+    emulator = Emulator(host, aws_port, outbox=outbox)
     api: subprocess.Popen | None = None
     pump: Pump | None = None
     with lifecycle.stop_signals(stopping):
@@ -429,12 +446,11 @@ def run(
 
             session = boto3.session.Session(aws_access_key_id="local", aws_secret_access_key="local")  # noqa: S106
             stack = provision(session, emulator.endpoint, REGION, STAGE, MAIL_DOMAIN)
-            environment = app_environment(stack, frontend_url)
-            os.environ.update(environment)
             api_url = f"http://{host}:{api_port}"
+            environment = app_environment(stack, links_base(api_url, frontend_url))
+            os.environ.update(environment)
             api = start_api(host, api_port, environment, stdout=subprocess.DEVNULL if with_seed else None)
             lifecycle.record(state_dir, run=os.getpid(), api=api.pid)
-            _use_outbox(stack, outbox)
             pump = Pump(stack, session)
             pump.start()
             wait_for_health(api_url, api)
@@ -481,12 +497,3 @@ def _stop(state_dir: Path, emulator: Emulator, api: subprocess.Popen | None, pum
     (state_dir / "stack.json").unlink(missing_ok=True)
     lifecycle.forget(state_dir)
     print("Stopped.", flush=True)
-
-
-def _use_outbox(stack: LocalStack, outbox: Path) -> None:
-    """The stream function, run by the pump in this process, also files each email."""
-    from chalicelib import bootstrap
-    from devstack.outbox import OutboxMailer
-
-    container = bootstrap.container()
-    container.mailer = OutboxMailer(container.mailer, outbox, stack.mail_sender)

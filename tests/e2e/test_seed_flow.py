@@ -78,7 +78,7 @@ def test_the_seed_flow_emails_admins_and_requesters(stack):
     assert (status, request["status"]) == (201, "pending")
     # THEN the admin is emailed, in French, with the motivation (escaped in HTML)
     [to_admin] = emails_to(stack, admin["email"])
-    assert to_admin["Subject"] == "Nouvelle demande d'adhésion à votre organisation"
+    assert to_admin["Subject"] == "Nouvelle demande d'adhésion à « Cadastre »"
     assert "I map <b>parcels</b> & roads." in text_of(to_admin)
     assert "I map &lt;b&gt;parcels&lt;/b&gt; &amp; roads." in html_of(to_admin)
     assert accepted["email"] in text_of(to_admin)
@@ -99,7 +99,7 @@ def test_the_seed_flow_emails_admins_and_requesters(stack):
     assert (status, decision["member"]["role"]) == (200, "editor")
     # THEN Ada is told, in English
     [to_ada] = emails_to(stack, accepted["email"])
-    assert to_ada["Subject"] == "Your membership request was accepted"
+    assert to_ada["Subject"] == 'Your request to join "Cadastre" was accepted'
 
     # WHEN Rémi asks and is refused with a reason
     _, second = call(
@@ -120,7 +120,7 @@ def test_the_seed_flow_emails_admins_and_requesters(stack):
     assert status == 200
     # THEN he is told why, in French
     [to_remi] = emails_to(stack, refused["email"])
-    assert to_remi["Subject"] == "Votre demande d'adhésion a été refusée"
+    assert to_remi["Subject"] == "Votre demande d'adhésion à « Cadastre » a été refusée"
     assert "Merci de passer par votre mairie." in text_of(to_remi)
     # AND nobody received anything twice
     ours = {admin["email"], accepted["email"], refused["email"]}
@@ -130,9 +130,17 @@ def test_the_seed_flow_emails_admins_and_requesters(stack):
     assert sorted(recipients) == sorted([admin["email"], admin["email"], accepted["email"], refused["email"]])
 
 
-def test_calls_without_a_valid_token_are_refused(stack):
-    assert call(stack, "GET", "/me/notifications")[0] == 401
-    assert call(stack, "GET", "/me/notifications", "not-a-token")[0] == 403
+def test_calls_without_a_valid_token_are_refused_in_the_deployed_gateways_shape(stack):
+    # The gateway's own answers, as infra/app-merge.yaml's GatewayResponses give them.
+    assert call(stack, "GET", "/me/notifications") == (
+        401,
+        {"code": "unauthorized", "message": "Unauthorized"},
+    )
+    assert call(stack, "GET", "/me/notifications", "not-a-token") == (
+        403,
+        {"code": "forbidden", "message": "User is not authorized to access this resource"},
+    )
+    assert call(stack, "GET", "/no/such/route") == (404, {"code": "not_found", "message": "No such route."})
     assert call(stack, "GET", "/health") == (200, {"status": "ok"})
 
 
