@@ -16,7 +16,14 @@ VERSION_OF = $$($(1) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/d
 
 API_PORT ?= 8000
 AWS_PORT ?= 5005
-USER ?= alice
+# Whose token `make token` prints: WHO=eric, or USER=eric on the command line. USER from
+# the environment is the shell's login name, not a demo user: it does not count.
+WHO ?= $(if $(filter command line,$(origin USER)),$(USER),alice)
+# Where `make run` keeps its state (stack.json, the outbox) and the other targets read it.
+STATE_DIR ?= .local
+
+# `make` alone lists the targets.
+.DEFAULT_GOAL := help
 
 .PHONY: test run token outbox fuzz security lint openapi clean bench lock
 
@@ -34,42 +41,48 @@ $(STAMP): requirements-dev.lock
 
 # The lock files, compiled by uv from the requirements (infra/locks.py): after editing a
 # requirements*.txt file. tests/infra fails while a lock is out of date.
-lock: $(STAMP)
+lock: $(STAMP) ## compile the lock files again from requirements*.txt (uv)
 	$(BIN)/python -m infra.locks
 
-lint: $(STAMP)
+lint: $(STAMP) ## ruff check and ruff format --check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
 # Static security scan (medium severity and above fails; each exception carries a
 # "nosec" with its reason) and a known-vulnerability audit of what the functions ship.
-security: $(STAMP)
+security: $(STAMP) ## bandit, and pip-audit of what the functions ship
 	$(BIN)/bandit -q -r app.py chalicelib devstack infra ops tools -ll
 	$(BIN)/pip-audit -r requirements-lambda.lock --require-hashes --disable-pip --progress-spinner off
 
-test: $(STAMP) lint security
+test: $(STAMP) lint security ## every check: lint, security, then the whole pytest suite
 	$(BIN)/python -m pytest
 
-run: $(STAMP)
-	$(BIN)/python -m devstack run --api-port $(API_PORT) --aws-port $(AWS_PORT)
+run: $(STAMP) ## the whole service locally, on the AWS emulator (API_PORT=8000 AWS_PORT=5005)
+	$(BIN)/python -m devstack --state-dir $(STATE_DIR) run --api-port $(API_PORT) --aws-port $(AWS_PORT)
 
-token: $(STAMP)
-	@$(BIN)/python -m devstack token $(USER)
+token: $(STAMP) ## a fresh ID token of a demo user of the running stack (WHO=alice, or USER=alice)
+	@$(BIN)/python -m devstack --state-dir $(STATE_DIR) token $(WHO)
 
-outbox: $(STAMP)
-	@$(BIN)/python -m devstack outbox
+outbox: $(STAMP) ## the emails the local stack sent (.eml files, each with an .html copy)
+	@$(BIN)/python -m devstack --state-dir $(STATE_DIR) outbox
 
 # Against a running `make run`: schemathesis from /openapi.json, EXAMPLES per operation.
 EXAMPLES ?= 1000
-fuzz: $(STAMP)
+fuzz: $(STAMP) ## schemathesis against a running make run (EXAMPLES=1000 per operation)
 	$(BIN)/python -m devstack fuzz --max-examples $(EXAMPLES)
 
-openapi: $(STAMP)
+openapi: $(STAMP) ## write chalicelib/openapi.json from tools/openapi_source.py
 	$(BIN)/python tools/openapi_source.py
 
 # Cost per operation, flatness, fan-out, cold starts, latency, dollars: bench/RESULTS.md.
-bench: $(STAMP)
+bench: $(STAMP) ## costs, latency, cold starts, dollars into bench/RESULTS.md (about 5 min)
 	$(BIN)/python -m bench
 
-clean:
+clean: ## remove .venv and the tools' caches
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+.PHONY: help
+# Each target's `## ` comment, in the order of the makefiles: the list cannot go stale.
+help: ## this list
+	@echo "make TARGET [VARIABLE=value ...], where TARGET is one of:"
+	@awk 'BEGIN { FS = ":.*## " } /^[a-z][a-z-]*:.*## / { printf "  %-12s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)

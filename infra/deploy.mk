@@ -54,11 +54,11 @@ define require-stage
 $(if $(filter $(STAGE),dev prod),,$(error STAGE must be dev or prod, e.g. make $@ STAGE=dev))
 endef
 
-package: $(STAMP)
+package: $(STAMP) ## package the application for a stage into build/STAGE/ (STAGE=dev|prod)
 	@$(require-stage)
 	$(BIN)/python -m infra.package $(STAGE) $(BUILD_DIR)
 
-deploy:
+deploy: ## the stateful stack, then the application (STAGE=, ARTIFACT_BUCKET=, CONFIRM=yes)
 	@$(require-stage)
 ifeq ($(CONFIRM),yes)
 	@test -n "$(ARTIFACT_BUCKET)" || { echo "ARTIFACT_BUCKET=<an S3 bucket for the deployment packages> is required" >&2; exit 2; }
@@ -82,7 +82,7 @@ else
 	@exit 1
 endif
 
-smoke:
+smoke: ## call a deployed stage's API: a public route, a refused one (STAGE=)
 	@$(require-stage)
 	@url=$$($(AWS) cloudformation describe-stacks --stack-name $(APP_STACK) \
 		--query "Stacks[0].Outputs[?OutputKey=='EndpointURL'].OutputValue" --output text) && \
@@ -92,8 +92,8 @@ smoke:
 	curl -sS "$${url}me/membership-requests" | grep -q '"code": *"unauthorized"' && \
 	echo "smoke test passed"
 
-infra-check: $(STAMP)
+infra-check: $(STAMP) ## cfn-lint, checkov, policies, rehearsal on moto (tests/infra)
 	$(BIN)/python -m pytest tests/infra -q
 
-infra-tools:
+infra-tools: ## build checkov's own virtualenv (.local/checkov-venv)
 	$(PYTHON) -m infra.checkov --version

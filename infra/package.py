@@ -87,6 +87,17 @@ def install_dependencies(lock: Path, target: Path) -> None:
     shutil.rmtree(target / "bin", ignore_errors=True)
 
 
+def configured_region(explicit: str | None = None) -> str | None:
+    """The region Chalice will package for: ``explicit``, else the AWS CLI's own
+    (``AWS_REGION``, ``AWS_DEFAULT_REGION``, the profile's configuration); None when
+    there is none."""
+    if explicit:
+        return explicit
+    import botocore.session
+
+    return os.environ.get("AWS_REGION") or botocore.session.Session().get_config_variable("region")
+
+
 def _environment(region: str | None) -> dict[str, str]:
     # `chalice package` imports app.py; the application's own settings must come from
     # the stage's config, never from whatever the operator's shell happens to hold.
@@ -191,9 +202,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("out_dir", type=Path)
     parser.add_argument("--region", help="Defaults to the AWS CLI's configured region.")
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="adhesion-package-") as work:
-        project = copy_project(Path(work) / "project")
-        package(args.stage, args.out_dir.resolve(), project, region=args.region)
+    # Before anything is downloaded: without a region, `chalice package` would fail last.
+    region = configured_region(args.region)
+    if not region:
+        sys.exit(
+            "make package: no AWS region configured; set AWS_REGION (e.g. export AWS_REGION=eu-west-3) "
+            "or run `aws configure set region <region>`"
+        )
+    try:
+        with tempfile.TemporaryDirectory(prefix="adhesion-package-") as work:
+            project = copy_project(Path(work) / "project")
+            package(args.stage, args.out_dir.resolve(), project, region=region)
+    except subprocess.CalledProcessError as error:
+        # The command has said why above; a traceback would only bury it.
+        sys.exit(f"make package: stopped (status {error.returncode}); the lines above say why")
 
 
 if __name__ == "__main__":

@@ -111,6 +111,28 @@ def stop_stack(process: subprocess.Popen, state_dir: Path, timeout: float = 30) 
     return (state_dir / "stack.log").read_text()
 
 
+def _stopped_cleanly(running: RunningStack) -> None:
+    output = stop_stack(running.process, running.state_dir)
+    # Stopping leaves nothing behind: the process ended cleanly and freed its ports.
+    assert running.process.returncode == 0, output
+    assert "Stopped." in output
+    assert port_is_free("127.0.0.1", running.api_port) and port_is_free("127.0.0.1", running.aws_port)
+    assert not (running.state_dir / "stack.json").exists()
+    assert not (running.state_dir / "processes.json").exists()
+
+
+@pytest.fixture(scope="session")
+def seeded_stack(tmp_path_factory):
+    """The stack as `make run` starts it: seeded with the demo's users and organization."""
+    state_dir = tmp_path_factory.mktemp("seeded")
+    api_port, aws_port = free_port(), free_port()
+    process = start_stack(state_dir, api_port, aws_port)
+    wait_until_running(process, state_dir)
+    running = RunningStack(state_dir, process, api_port, aws_port)
+    yield running
+    _stopped_cleanly(running)
+
+
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory):
     state_dir = tmp_path_factory.mktemp("stack")
@@ -119,10 +141,4 @@ def stack(tmp_path_factory):
     wait_until_running(process, state_dir)
     running = RunningStack(state_dir, process, api_port, aws_port)
     yield running
-    output = stop_stack(process, state_dir)
-    # Stopping leaves nothing behind: the process ended cleanly and freed its ports.
-    assert process.returncode == 0, output
-    assert "Stopped." in output
-    assert port_is_free("127.0.0.1", api_port) and port_is_free("127.0.0.1", aws_port)
-    assert not (state_dir / "stack.json").exists()
-    assert not (state_dir / "processes.json").exists()
+    _stopped_cleanly(running)

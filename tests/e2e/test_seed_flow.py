@@ -14,7 +14,7 @@ import pytest
 from devstack.emulator import free_port
 from devstack.outbox import html_of, read_outbox, text_of
 from devstack.stack import create_user, sign_in
-from tests.e2e.conftest import start_stack, stop_stack
+from tests.e2e.conftest import start_stack
 
 
 def call(stack, method, path, token=None, body=None):
@@ -187,27 +187,23 @@ def test_a_taken_port_gets_a_clear_message_not_a_traceback(tmp_path):
     assert "Traceback" not in output
 
 
-def test_make_run_prints_the_demo_and_curl_lines(tmp_path):
+def test_make_run_prints_the_demo_and_curl_lines(seeded_stack):
     """The seeded demo: three users, an organization, ready-to-paste commands."""
-    process = start_stack(tmp_path, free_port(), free_port())
-    try:
-        deadline = time.monotonic() + 120
-        while not (tmp_path / "stack.json").exists() and time.monotonic() < deadline:
-            assert process.poll() is None
-            time.sleep(0.2)
-        info = json.loads((tmp_path / "stack.json").read_text())
-        assert set(info["demo"]["users"]) == {"alice", "eric", "nora"}
-        assert {
-            "api_url",
-            "aws_endpoint_url",
-            "region",
-            "table_name",
-            "user_pool_id",
-            "user_pool_client_id",
-        } <= set(info)
-        outbox = read_outbox(tmp_path / "outbox")
-        assert sorted(message["To"] for _, message in outbox) == ["alice@example.org", "eric@example.org"]
-    finally:
-        output = stop_stack(process, tmp_path)
-    assert "export NORA=" in output and "curl -s" in output and "make outbox" in output
-    assert process.returncode == 0
+    info = seeded_stack.info
+    assert set(info["demo"]["users"]) == {"alice", "eric", "nora"}
+    assert {
+        "api_url",
+        "aws_endpoint_url",
+        "region",
+        "table_name",
+        "user_pool_id",
+        "user_pool_client_id",
+    } <= set(info)
+    outbox = read_outbox(seeded_stack.state_dir / "outbox")
+    assert sorted(message["To"] for _, message in outbox) == ["alice@example.org", "eric@example.org"]
+    # (the banner follows stack.json)
+    deadline = time.monotonic() + 30
+    while "make outbox" not in (output := (seeded_stack.state_dir / "stack.log").read_text()):
+        assert time.monotonic() < deadline, output
+        time.sleep(0.2)
+    assert "export NORA=" in output and "curl -s" in output

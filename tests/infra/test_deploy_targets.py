@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from infra.stages import PROJECT_DIR, mail_domain
+from tests.make import make
 
 pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
 
@@ -91,3 +92,25 @@ def test_confirmed_deploy_packages_checks_then_deploys_stateful_before_applicati
     ]
     assert order == sorted(order)
     assert "--parameter-overrides Stage=dev" in lines[order[-1]]
+
+
+def test_package_without_a_region_says_so_in_one_line(tmp_path):
+    # GIVEN an operator's shell with no AWS region anywhere (environment, configuration)
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE"}
+    } | {
+        "AWS_CONFIG_FILE": str(tmp_path / "no-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+    }
+
+    # WHEN they package a stage
+    result = make("package", "STAGE=dev", env=env)
+
+    # THEN make stops, with one line that says what to set, before anything is built
+    assert result.returncode != 0
+    [line] = [line for line in result.stderr.splitlines() if not line.startswith("make: ***")]
+    assert line.startswith("make package: no AWS region configured; set AWS_REGION")
+    assert "Traceback" not in result.stderr + result.stdout
+    assert "Creating deployment package" not in result.stdout
