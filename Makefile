@@ -59,6 +59,13 @@ token: $(STAMP)
 outbox: $(STAMP)
 	@$(BIN)/python -m devstack outbox
 
+# The operators' command line against the running `make run`, every setting from
+# .local/stack.json: make ops ARGS="show <org id>" (docs/operations.md).
+.PHONY: ops
+ARGS ?= --help
+ops: $(STAMP)
+	@$(BIN)/python -m ops --local $(ARGS)
+
 # Against a running `make run`: schemathesis from /openapi.json, EXAMPLES per operation.
 EXAMPLES ?= 1000
 fuzz: $(STAMP)
