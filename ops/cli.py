@@ -457,8 +457,8 @@ def _admin_change(method_name: str):
             "accepted": f"{member.user_id}'s pending request was accepted: they are now an admin "
             f"of {member.organization_id} (they are emailed as usual).",
             "demoted": f"{member.user_id} is now an editor of {member.organization_id}.",
-            "unchanged": f"Nothing to do: {member.user_id} is already "
-            f"{'an admin' if member.role.value == 'admin' else 'not an admin'}.",
+            "unchanged": f"Nothing to do: {member.user_id} "
+            f"{'is already an admin' if member.role is Role.ADMIN else 'is not an admin'}.",
         }[change.action]
         return OK, payload, text
 

@@ -255,7 +255,9 @@ class SupportService:
                 self._record(failed)
             raise
         details |= {"sent": outcome.sent, "already_sent": outcome.already_sent, "failed": outcome.failed}
-        self._record(self._action("resend", org_id, request_id, details))
+        if outcome.sent or outcome.failed:
+            # Emails went out, or were given up (the ledger says so): a change to record.
+            self._record(self._action("resend", org_id, request_id, details))
         return transition, outcome
 
     def redriven(self, queue_url: str, replayed: int, dropped: int, records: int, remaining: int, requests):
