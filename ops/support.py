@@ -31,6 +31,8 @@ from chalicelib.errors import DomainError, InvalidRequest, MemberNotFound, Reque
 
 logger = logging.getLogger(__name__)
 
+_REQUESTS_KEPT = 1000
+
 # The transition whose emails a request in each status calls for.
 _TRANSITION_OF_STATUS = {
     RequestStatus.PENDING: Transition.REQUESTED,
@@ -274,12 +276,16 @@ class SupportService:
                 "dropped_ranges": dropped,
                 "records": records,
                 "remaining": remaining,
-                "requests": sorted(set(requests)),
+                # A long outage's re-drive may concern many requests: the item stays far
+                # below DynamoDB's 400 KB, and says how many it left out.
+                "requests": sorted(set(requests))[:_REQUESTS_KEPT],
+                "requests_total": len(set(requests)),
             },
         )
         self._record(record)
         return record
 
     def _record(self, record: OperatorAction) -> None:
+        # Logged first: the emails are out, whatever then happens to the table's record.
         self._log(record)
         self._repository.record_operator_action(record)

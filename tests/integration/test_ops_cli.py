@@ -377,6 +377,7 @@ def test_redrive_leaves_ranges_the_stream_no_longer_holds_unless_told_to_drop_th
         "records": 0,
         "remaining": 0,
         "requests": [],
+        "requests_total": 0,
     }
 
 
