@@ -197,8 +197,6 @@ class PynamoMembershipRepository:
         changed = Membership(member.organization_id, member.user_id, member.name, role, member.since)
         index_keys = membership_index_keys(changed)
         writes = Writes()
-        if record is not None:
-            self._record(writes, record)
         if acting_admin_id is not None:
             self._require_admin(writes, member.organization_id, acting_admin_id, exempt=member.user_id)
         writes.update(
@@ -215,6 +213,8 @@ class PynamoMembershipRepository:
             condition=None if delta > 0 else t.organizations.admins_count > 1,
             error=LastAdmin(),
         )
+        if record is not None:
+            self._record(writes, record)
         self._commit(writes)
         return changed
 
@@ -242,7 +242,8 @@ class PynamoMembershipRepository:
 
     def _record(self, writes: Writes, record: OperatorAction) -> None:
         """The record of an operator action, in the transaction of the change it records:
-        neither is ever stored without the other."""
+        neither is ever stored without the other. Added last: the change's own conditions
+        say why a refused change was refused."""
         model = self._tables.operator_actions
         writes.put(operator_action_item(record, model), condition=model.pk.does_not_exist(), error=Conflict())
 
@@ -394,8 +395,6 @@ class PynamoMembershipRepository:
     ) -> None:
         t, org_pk = self._tables, keys.org_pk(request.organization_id)
         writes = Writes()
-        if record is not None:
-            self._record(writes, record)
         if check_decider and closed.decided_by is not None:
             self._require_admin(writes, request.organization_id, closed.decided_by.id)
         actions = [
@@ -435,6 +434,8 @@ class PynamoMembershipRepository:
         writes.update(
             t.profiles(keys.user_pk(request.user.id), keys.PROFILE_SK), [t.profiles.pending_count.add(-1)]
         )
+        if record is not None:
+            self._record(writes, record)
         self._commit(writes)
 
     # -- profiles ---------------------------------------------------------------------
