@@ -318,6 +318,8 @@ def _is_aws_error(error: Exception) -> bool:
 def _aws_advice(error: Exception, args) -> str:
     from botocore.exceptions import EndpointConnectionError, NoCredentialsError
 
+    # PynamoDB wraps botocore's error in its own (``cause``).
+    error = getattr(error, "cause", None) or error
     if isinstance(error, NoCredentialsError):
         return " (set AWS_PROFILE or sign in with `aws sso login`; for the local stack, use --local)"
     if isinstance(error, EndpointConnectionError) and args.local:

@@ -515,3 +515,20 @@ def _operator_repository(container):
     from chalicelib.persistence.membership import OperatorMembershipRepository
 
     return OperatorMembershipRepository(container.aws.tables, container.aws.dynamodb)
+
+
+def test_local_against_a_stack_that_is_gone_asks_whether_make_run_still_runs(tmp_path):
+    # GIVEN a stack.json whose emulator no longer listens (its stack was killed)
+    from devstack.emulator import free_port
+    from ops.cli import main
+    from tests.unit.test_ops_settings import _stack_json
+
+    gone = f"http://127.0.0.1:{free_port()}"
+    (tmp_path / "stack.json").write_text(json.dumps(_stack_json(aws_endpoint_url=gone)))
+    err = io.StringIO()
+    # WHEN an operator shows an organization
+    code = main(["--local", "--state-dir", str(tmp_path), "show", "o1"], out=io.StringIO(), err=err)
+    # THEN it is an AWS error that says where to look
+    assert code == 4
+    assert f'Could not connect to the endpoint URL: "{gone}/"' in err.getvalue()
+    assert err.getvalue().rstrip().endswith("(is `make run` still running?)")
