@@ -66,6 +66,13 @@ token: $(STAMP) ## a fresh ID token of a demo user of the running stack (WHO=ali
 outbox: $(STAMP) ## the emails the local stack sent (.eml files, each with an .html copy)
 	@$(BIN)/python -m devstack --state-dir $(STATE_DIR) outbox
 
+# The operators' command line against the running `make run`, every setting from
+# .local/stack.json: make ops ARGS="show <org id>" (docs/operations.md).
+.PHONY: ops
+ARGS ?= --help
+ops: $(STAMP) ## the operators' command line on the running stack (ARGS="show ORG_ID")
+	@$(BIN)/python -m ops --local $(ARGS)
+
 # Against a running `make run`: schemathesis from /openapi.json, EXAMPLES per operation.
 EXAMPLES ?= 1000
 fuzz: $(STAMP) ## schemathesis against a running make run (EXAMPLES=1000 per operation)

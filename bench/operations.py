@@ -117,6 +117,20 @@ FLOORS: dict[str, Floor] = {
         _READ_AND_COMMIT, "read both memberships (answer, checks), one transaction re-checking them"
     ),
     "DELETE .../members/{user}": Floor(_READ_AND_COMMIT, "the same read, one transaction re-checking it"),
+    "ops show (first pages)": Floor(
+        {"GetItem": 1, "Query": 2},
+        "the organization's counters, one page of members, one page of pending requests (GSI1)",
+    ),
+    "ops show (members' deep page)": Floor(
+        _LIST_PAGE, "the counters, the members' page from the cursor's key"
+    ),
+    "ops grant-admin (member)": Floor(
+        _READ_AND_COMMIT,
+        "one read of 3 keys (organization, membership, lock), one transaction: role, admins "
+        "counter, the operator action's record",
+    ),
+    "ops revoke-admin": Floor(_READ_AND_COMMIT, "the same"),
+    "ops audit ORG (first page)": Floor(_LIST_PAGE, "the organization, one page of its history"),
 }
 
 
@@ -287,6 +301,34 @@ def _operations(
         api,
         lambda: http.call("DELETE", f"{o}/members/{org.editors[1]}", admin, expect=204),
     )
+    # The operators' command line, on the same organization.
+    ops, page = "ops", ("--limit", str(PAGE))
+    shown = measure("ops show (first pages)", ops, lambda: _ops("show", org.id, *page))
+    if len(shown["members"]) != PAGE or len(shown["pending_requests"]) != PAGE:
+        raise BenchError("ops show: the first pages are not full")
+    measure(
+        "ops show (members' deep page)", ops, lambda: _ops("show", org.id, *page, "--cursor", member_cursor)
+    )
+    measure("ops grant-admin (member)", ops, lambda: _ops("grant-admin", org.id, org.editors[2]))
+    measure("ops revoke-admin", ops, lambda: _ops("revoke-admin", org.id, org.editors[2]))
+    audit = measure("ops audit ORG (first page)", ops, lambda: _ops("audit", org.id, *page))
+    if len(audit["actions"]) != 2:
+        raise BenchError(f"ops audit: {len(audit['actions'])} actions, not 2")
+
+
+def _ops(*argv: str) -> Any:
+    """``python -m ops --json ...`` with the application's container."""
+    import io
+    import json
+
+    from chalicelib import bootstrap
+    from ops.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["--json", *argv], container=bootstrap.container(), out=out, err=err)
+    if code != 0:
+        raise BenchError(f"python -m ops {' '.join(argv)}: exit {code}: {err.getvalue()}")
+    return json.loads(out.getvalue())
 
 
 def _full(page: dict[str, Any], what: str) -> None:

@@ -63,3 +63,8 @@ class AwsClients:
         endpoint, not the account-based one botocore derives from the stream's ARN:
         both serve the same API, and emulators only serve the regional one."""
         return self._client("dynamodbstreams", account_id_endpoint_mode="disabled")
+
+    @functools.cached_property
+    def sts(self):
+        """Who the credentials belong to: ``python -m ops`` records it with each change."""
+        return self._client("sts")

@@ -129,3 +129,25 @@ class InboxItem:
 class Inbox:
     count: int
     items: list[InboxItem]
+
+
+@dataclass(frozen=True)
+class OperatorAction:
+    """What an operator did with ``python -m ops``, kept for audits (never expires).
+
+    ``actor`` is the AWS identity the command ran as (an ARN: what IAM vouches for, and
+    what CloudTrail names for the same calls); ``operator`` the name and reason the
+    operator gave (``--operator "sam (ticket 1234)"``). ``action`` is the command
+    (``grant-admin``, ``revoke-admin``, ``resend``, ``redrive``), ``organization_id``
+    the organization it concerns (None for a re-drive, which spans organizations),
+    ``subject`` the user or request acted on, ``details`` what happened.
+    """
+
+    id: str
+    at: datetime
+    actor: str
+    operator: str
+    action: str
+    organization_id: str | None = None
+    subject: str | None = None
+    details: dict[str, str | int | list[str]] = field(default_factory=dict)

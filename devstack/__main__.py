@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -11,18 +10,12 @@ DEFAULT_STATE = Path(".local")
 
 
 def _stack_json(state_dir: Path) -> dict:
-    from devstack import lifecycle
+    from devstack.stack import StackError, read_stack_json
 
-    path = state_dir / "stack.json"
-    if not path.exists():
-        raise SystemExit(f"No local stack is running ({path} is missing): start it with `make run`.")
-    runs = [process for process in lifecycle.recorded(state_dir) if process.role == "run"]
-    if runs and not runs[0].alive():
-        raise SystemExit(
-            f"No local stack is running: {runs[0].describe()} ended without cleaning up "
-            f"{state_dir}; start it again with `make run`."
-        )
-    return json.loads(path.read_text(encoding="utf-8"))
+    try:
+        return read_stack_json(state_dir)
+    except StackError as error:
+        raise SystemExit(str(error)) from None
 
 
 def cmd_run(args) -> int:

@@ -15,6 +15,7 @@ from chalicelib import errors
 from chalicelib.domain import (
     Membership,
     MembershipRequest,
+    OperatorAction,
     Organization,
     Page,
     RequestStatus,
@@ -68,6 +69,7 @@ class InMemoryMembershipRepository:
         self.pending: dict[tuple[str, str], str] = {}
         self.last_asked: dict[tuple[str, str], datetime] = {}
         self.profiles_by_id: dict[str, _Profile] = {}
+        self.operator_actions: list[OperatorAction] = []
         #: each cursor issued: (the listing that issued it, the last key it served)
         self._cursors: dict[str, tuple[str, str]] = {}
 
@@ -160,8 +162,22 @@ class InMemoryMembershipRepository:
     def change_role(self, acting_admin_id: str, member: Membership, role: Role) -> Membership:
         return self._change_role(member, role, acting_admin_id)
 
-    def change_role_by_operator(self, member: Membership, role: Role) -> Membership:
-        return self._change_role(member, role, None)
+    def change_role_by_operator(self, member: Membership, role: Role, record: OperatorAction) -> Membership:
+        changed = self._change_role(member, role, None)
+        # Only once the change is made, as in the DynamoDB transaction that holds both.
+        self.operator_actions.append(record)
+        return changed
+
+    def list_members_by_role(
+        self, org_id: str, role: Role, limit: int, cursor: str | None
+    ) -> Page[Membership]:
+        members = sorted(
+            (m for (o, _), m in self.members.items() if o == org_id and m.role is role),
+            key=lambda m: (m.since.isoformat(), m.user_id),
+        )
+        return self._page(
+            members, limit, cursor, f"members:{org_id}:{role}", lambda m: (m.since.isoformat(), m.user_id)
+        )
 
     def _change_role(self, member: Membership, role: Role, acting_admin_id: str | None) -> Membership:
         org_id = member.organization_id
@@ -255,9 +271,35 @@ class InMemoryMembershipRepository:
         self._close_request(request, closed, new_member, check_decider=True)
 
     def close_request_by_operator(
-        self, request: MembershipRequest, closed: MembershipRequest, new_member: Membership | None = None
+        self,
+        request: MembershipRequest,
+        closed: MembershipRequest,
+        new_member: Membership | None,
+        record: OperatorAction,
     ) -> None:
         self._close_request(request, closed, new_member, check_decider=False)
+        self.operator_actions.append(record)
+
+    def record_operator_action(self, record: OperatorAction) -> None:
+        self.operator_actions.append(record)
+
+    @staticmethod
+    def _moment(action: OperatorAction) -> tuple[str, str]:
+        return (action.at.isoformat(), action.id)
+
+    def operator_actions_of(self, org_id: str, limit: int, cursor: str | None) -> Page[OperatorAction]:
+        actions = sorted(
+            (a for a in self.operator_actions if a.organization_id == org_id), key=self._moment, reverse=True
+        )
+        return self._page(actions, limit, cursor, f"history:{org_id}", self._moment, newest_first=True)
+
+    def operator_log(self, month: str, limit: int, cursor: str | None) -> Page[OperatorAction]:
+        actions = sorted(
+            (a for a in self.operator_actions if a.at.strftime("%Y-%m") == month),
+            key=self._moment,
+            reverse=True,
+        )
+        return self._page(actions, limit, cursor, f"operators:{month}", self._moment, newest_first=True)
 
     def _close_request(
         self,

@@ -13,6 +13,7 @@ stack however it ends (``devstack.lifecycle``).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import secrets
@@ -101,6 +102,29 @@ def links_base(api_url: str, frontend_url: str | None) -> str:
     the API's answer (the resource with a token, 401 ``unauthorized`` without) rather
     than a refused connection."""
     return frontend_url or api_url
+
+
+def read_stack_json(state_dir: Path) -> dict[str, Any]:
+    """What the stack running with ``state_dir`` wrote for its clients (``stack.json``);
+    :class:`StackError` when none is running there."""
+    path = state_dir / "stack.json"
+    if not path.exists():
+        raise StackError(f"No local stack is running ({path} is missing): start it with `make run`.")
+    runs = [process for process in lifecycle.recorded(state_dir) if process.role == "run"]
+    if runs and not runs[0].alive():
+        raise StackError(
+            f"No local stack is running: {runs[0].describe()} ended without cleaning up "
+            f"{state_dir}; start it again with `make run`."
+        )
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def environment_of(stack_json: dict[str, Any]) -> dict[str, str]:
+    """The functions' environment (:func:`app_environment`) of the stack that wrote
+    ``stack_json``: what a tool run beside it (``python -m ops --local``) needs. KeyError
+    names what an older stack.json lacks."""
+    stack = LocalStack(**{f.name: stack_json[f.name] for f in dataclasses.fields(LocalStack)})
+    return app_environment(stack, stack_json["frontend_base_url"])
 
 
 def stream_settings() -> tuple[int, int]:
@@ -454,7 +478,11 @@ def run(
             pump = Pump(stack, session)
             pump.start()
             wait_for_health(api_url, api)
-            stack_json = stack.to_json() | {"api_url": api_url, "state_dir": str(state_dir)}
+            stack_json = stack.to_json() | {
+                "api_url": api_url,
+                "state_dir": str(state_dir),
+                "frontend_base_url": environment["FRONTEND_BASE_URL"],
+            }
             if with_seed:
                 stack_json["demo"] = seed(
                     session.client("cognito-idp", region_name=REGION, endpoint_url=emulator.endpoint),

@@ -1,13 +1,10 @@
 """``python -m ops``: the operators' command line (docs/operations.md).
 
 Thin: parse the arguments, call one use case, print the result. Settings come from
-the environment through ``chalicelib.config`` (the same variables as the functions;
-``AWS_ENDPOINT_URL`` points everything at the local emulator), AWS credentials from the
-operator's usual chain (``AWS_PROFILE``, SSO, environment).
-
-Exit codes: 0 done; 1 refused (the organization, member or request does not allow it);
-2 bad usage; 3 configuration missing; 4 AWS unreachable or access denied; 5 the failure
-queue still holds messages after a re-drive.
+``ops.settings``: the deployed environment, read by ``chalicelib.config`` as the functions
+read it, or with ``--local`` the ``stack.json`` that ``make run`` writes. AWS credentials
+come from the operator's usual chain (``AWS_PROFILE``, SSO, environment), or the
+emulator's with ``--local``.
 """
 
 from __future__ import annotations
@@ -17,45 +14,177 @@ import getpass
 import json
 import logging
 import sys
+import textwrap
 from dataclasses import asdict
+from pathlib import Path
 from typing import IO, Any
 
-from chalicelib.domain import Transition, isoformat
+from chalicelib.domain import Role, Transition, isoformat
 from chalicelib.errors import DomainError
+from ops.settings import ConfigurationMissing, Source, from_environment, from_local_stack
 
 OK, REFUSED, USAGE, CONFIGURATION, AWS, QUEUE_NOT_EMPTY = 0, 1, 2, 3, 4, 5
+DEFAULT_STATE_DIR = Path(".local")
+DEFAULT_LIMIT = 25
+MAX_LIMIT = 100
+
+# What each exit code means, for the epilogs: every command lists those it can return.
+_EXIT = {
+    OK: "done",
+    REFUSED: "refused: the organization, member or request does not allow it (its code is printed)",
+    USAGE: "bad usage",
+    CONFIGURATION: "a setting is missing (which, and how to get it, is printed)",
+    AWS: "AWS unreachable, credentials missing or access denied",
+    QUEUE_NOT_EMPTY: "redrive: messages are still in the failure queue (fix, then run it again)",
+}
 
 
-class ConfigurationMissing(Exception):
-    def __init__(self, names: list[str]) -> None:
-        super().__init__("set " + ", ".join(names) + " (docs/operations.md lists them)")
+def _epilog(refusals: str | None, *extra: int, done: str = "done") -> str:
+    lines = ["exit codes:", f"  0  {done}"]
+    if refusals:
+        lines.append(f"  1  refused: {refusals} (the code is printed)")
+    lines += [f"  {code}  {_EXIT[code]}" for code in (USAGE, CONFIGURATION, AWS, *extra)]
+    return "\n".join(lines)
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m ops", description="Adhesion support tasks, with your AWS credentials."
-    )
-    parser.add_argument("--json", action="store_true", help="print JSON instead of text")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+class _Formatter(argparse.HelpFormatter):
+    """Paragraphs wrapped to the terminal; indented lines (the exit codes) kept as written."""
 
-    show = commands.add_parser("show", help="an organization's admins, members and pending requests")
-    show.add_argument("org_id")
-    show.add_argument("--emails", action="store_true", help="also print members' email addresses")
-
-    for name, verb in (
-        ("grant-admin", "make a member (or a user with a pending request) admin"),
-        ("revoke-admin", "make an admin an editor (another admin must remain)"),
-    ):
-        command = commands.add_parser(name, help=verb)
-        command.add_argument("org_id")
-        command.add_argument("user_id")
-        command.add_argument(
-            "--operator", default=None, help="who acts, for the record (default: your login name)"
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        return "\n".join(
+            indent + line
+            if line.startswith(" ") or not line
+            else textwrap.fill(line, width, initial_indent=indent, subsequent_indent=indent)
+            for line in text.splitlines()
         )
 
-    resend = commands.add_parser("resend", help="send a request's notifications that did not go out")
-    resend.add_argument("org_id")
-    resend.add_argument("request_id")
+
+def _common(parser: argparse.ArgumentParser, top: bool) -> None:
+    """Options accepted before the command and after it alike. After it, their defaults
+    are suppressed, so that they never undo what was given before the command."""
+
+    def default(value):
+        return value if top else argparse.SUPPRESS
+
+    parser.add_argument(
+        "--json", action="store_true", default=default(False), help="print JSON instead of text, for scripts"
+    )
+    parser.add_argument(
+        "--local",
+        action="store_true",
+        default=default(False),
+        help="act on the local stack: every setting from the stack.json `make run` writes",
+    )
+    parser.add_argument(
+        "--state-dir",
+        type=Path,
+        default=default(DEFAULT_STATE_DIR),
+        metavar="DIR",
+        help="with --local: the local stack's state directory (default: .local)",
+    )
+
+
+def _limit(value: str) -> int:
+    number = int(value) if value.isdigit() else 0
+    if not 1 <= number <= MAX_LIMIT:
+        raise argparse.ArgumentTypeError(f"a number from 1 to {MAX_LIMIT}")
+    return number
+
+
+def _command(commands, name: str, summary: str, description: str, epilog: str) -> argparse.ArgumentParser:
+    parser = commands.add_parser(
+        name, help=summary, description=description, epilog=epilog, formatter_class=_Formatter
+    )
+    _common(parser, top=False)
+    return parser
+
+
+def _operator_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--operator",
+        metavar="NAME",
+        default=None,
+        help="who acts and why, for the record, e.g. 'sam (ticket 1234)' (default: your login name); "
+        "the AWS identity the command runs as is recorded beside it",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line: every command with its description, arguments and exit codes."""
+    parser = argparse.ArgumentParser(
+        prog="python -m ops",
+        description="Adhesion's support tasks, with your AWS credentials (or, with --local, "
+        "on the local stack `make run` started). Every change is logged and recorded in the "
+        "table, with who made it. `python -m ops COMMAND --help` explains each command.",
+        epilog="\n".join(["exit codes:", *(f"  {code}  {meaning}" for code, meaning in _EXIT.items())]),
+        formatter_class=_Formatter,
+    )
+    _common(parser, top=True)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    show = _command(
+        commands,
+        "show",
+        "an organization's counters, members and pending requests",
+        "Print an organization's counters (kept by every change: nothing is counted), one page "
+        "of its members (by user id, or oldest first with --role) and one page of its pending "
+        "requests (oldest first). A cursor continues its own listing only; the command that "
+        "prints the next page is shown under each listing.",
+        _epilog("organization_not_found, invalid_cursor"),
+    )
+    show.add_argument("org_id", metavar="ORG_ID", help="the organization's id, as the API returns it")
+    show.add_argument(
+        "--limit", type=_limit, default=DEFAULT_LIMIT, help=f"items per page, 1 to {MAX_LIMIT} (default: 25)"
+    )
+    show.add_argument("--cursor", help="the members' next page, from a previous show")
+    show.add_argument("--pending-cursor", help="the pending requests' next page, from a previous show")
+    show.add_argument(
+        "--role",
+        choices=[role.value for role in Role],
+        help="only the members of this role (e.g. the admins)",
+    )
+    show.add_argument(
+        "--emails",
+        action="store_true",
+        help="also print the addresses (from each user's last sign-in), to check that an admin is "
+        "reachable; they are never printed without it",
+    )
+
+    for name, summary, description, refusals in (
+        (
+            "grant-admin",
+            "make a member, or a user with a pending request, an admin",
+            "Make USER_ID an admin of ORG_ID, for an organization that lost its last reachable "
+            "admin. A member is promoted; a user with a pending request has it accepted with the "
+            "admin role (decided by operator:NAME; the stream emails them as usual); anyone else "
+            "is refused: they must ask to join first. Nothing happens to an admin.",
+            "organization_not_found, member_not_found",
+        ),
+        (
+            "revoke-admin",
+            "make an admin an editor (another admin must remain)",
+            "Make the admin USER_ID of ORG_ID an editor. Refused (last_admin) while no other "
+            "admin remains: grant one first. Nothing happens to a member who is not an admin.",
+            "organization_not_found, member_not_found, last_admin",
+        ),
+    ):
+        command = _command(commands, name, summary, description, _epilog(refusals))
+        command.add_argument("org_id", metavar="ORG_ID", help="the organization's id")
+        command.add_argument("user_id", metavar="USER_ID", help="the user's id (their token's sub)")
+        _operator_option(command)
+
+    resend = _command(
+        commands,
+        "resend",
+        "send a request's notifications that did not go out",
+        "Send the emails of a request's transition that the email ledger does not show as sent "
+        "(those given up included). The transition defaults to the one the request's status "
+        "calls for: pending, the admins' new-request emails; accepted or refused, the "
+        "requester's outcome. Safe to run twice without --again.",
+        _epilog("organization_not_found, request_not_found, invalid_request, emails_in_progress"),
+    )
+    resend.add_argument("org_id", metavar="ORG_ID", help="the organization's id")
+    resend.add_argument("request_id", metavar="REQUEST_ID", help="the membership request's id")
     resend.add_argument(
         "--transition",
         choices=[t.value for t in Transition],
@@ -67,36 +196,72 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="send even while the stream may still be sending them (an email may then go out twice)",
     )
+    _operator_option(resend)
 
-    redrive = commands.add_parser("redrive", help="replay the stream function's failure queue")
-    redrive.add_argument("--queue-url", help="default: NOTIFY_FAILURE_QUEUE_URL")
-    redrive.add_argument("--max-messages", type=int, default=None)
+    redrive = _command(
+        commands,
+        "redrive",
+        "replay the stream function's failure queue",
+        "Read back from the table's stream the ranges of records the stream function gave up "
+        "on, oldest first, and hand them to its own code: their emails go out once, and each "
+        "message handled is deleted. Stops at the first range that fails again.",
+        _epilog(None, QUEUE_NOT_EMPTY, done="the queue is empty (or, with --dry-run, listed)"),
+    )
+    redrive.add_argument(
+        "--queue-url", help="the failure queue (default: NOTIFY_FAILURE_QUEUE_URL, or the local stack's)"
+    )
+    redrive.add_argument(
+        "--max-messages", type=int, default=None, metavar="N", help="handle at most N messages"
+    )
     redrive.add_argument(
         "--dry-run", action="store_true", help="list the requests concerned; send nothing, delete nothing"
     )
     redrive.add_argument(
         "--drop-unreadable",
         action="store_true",
-        help="delete messages whose records the stream no longer holds",
+        help="delete messages whose records the stream no longer holds (resend their requests first)",
     )
+    _operator_option(redrive)
+
+    audit = _command(
+        commands,
+        "audit",
+        "the operator actions recorded, newest first",
+        "List the operator actions recorded in the table, newest first: those on one "
+        "organization (ORG_ID), or every one of a month (--month, default: this month).",
+        _epilog("organization_not_found, invalid_cursor, invalid_request (a month not YYYY-MM)"),
+    )
+    audit.add_argument("org_id", metavar="ORG_ID", nargs="?", help="only the actions on this organization")
+    audit.add_argument("--month", metavar="YYYY-MM", help="every action of this month (UTC)")
+    audit.add_argument(
+        "--limit", type=_limit, default=DEFAULT_LIMIT, help=f"items per page, 1 to {MAX_LIMIT} (default: 25)"
+    )
+    audit.add_argument("--cursor", help="the next page, from a previous audit")
     return parser
 
 
 def main(
-    argv: list[str] | None = None, *, container=None, out: IO[str] | None = None, err: IO[str] | None = None
+    argv: list[str] | None = None,
+    *,
+    container=None,
+    out: IO[str] | None = None,
+    err: IO[str] | None = None,
 ) -> int:
+    """Run one command; ``container`` (tests) replaces the one built from the settings."""
     out, err = out or sys.stdout, err or sys.stderr
+    parser = build_parser()
     try:
-        args = _parser().parse_args(argv)
+        args = parser.parse_args(argv)
+        if args.command == "audit" and args.org_id and args.month:
+            parser.error("audit: give ORG_ID or --month, not both")
     except SystemExit as exit_:
         return int(exit_.code or 0)
-    logging.basicConfig(level=logging.WARNING, stream=err, format="%(levelname)s %(name)s: %(message)s")
+    _log_to(err)
     try:
-        if container is None:
-            from chalicelib.bootstrap import container as build
-
-            container = build()
-        result = _COMMANDS[args.command](args, container)
+        source = _source(args, container)
+        source.require(*_needs(args))
+        with source.applied():
+            result = _COMMANDS[args.command](args, source, container or _container(source))
     except ConfigurationMissing as e:
         print(f"configuration: {e}", file=err)
         return CONFIGURATION
@@ -105,12 +270,42 @@ def main(
         return REFUSED
     except Exception as e:
         if _is_aws_error(e):
-            print(f"AWS error: {type(e).__name__}: {e}", file=err)
+            print(f"AWS error: {type(e).__name__}: {e}{_aws_advice(e, args)}", file=err)
             return AWS
         raise
     code, payload, text = result
     print(json.dumps(payload, indent=2, default=str) if args.json else text, file=out)
     return code
+
+
+def _log_to(err: IO[str]) -> None:
+    """Warnings of every library; the operator actions (``ops.*``) from INFO up."""
+    logging.basicConfig(level=logging.WARNING, stream=err, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("ops").setLevel(logging.INFO)
+
+
+def _needs(args) -> list[str]:
+    """The settings a command needs (``Settings`` attributes), all checked before it starts."""
+    needs = ["table_name", "region"]
+    if args.command == "resend" or (args.command == "redrive" and not args.dry_run):
+        needs += ["mail_sender", "frontend_base_url"]
+    if args.command == "redrive" and not args.queue_url:
+        needs.append("notify_failure_queue_url")
+    return needs
+
+
+def _source(args, container) -> Source:
+    if container is not None:
+        return Source(container.settings, local=args.local)
+    if args.local:
+        return from_local_stack(args.state_dir)
+    return from_environment()
+
+
+def _container(source: Source):
+    from chalicelib.bootstrap import Container
+
+    return Container(source.settings)
 
 
 def _is_aws_error(error: Exception) -> bool:
@@ -120,95 +315,139 @@ def _is_aws_error(error: Exception) -> bool:
     return isinstance(error, BotoCoreError | ClientError | PynamoDBException)
 
 
-def _require(container, *names: str) -> None:
-    missing = [name.upper() for name in names if not getattr(container.settings, name)]
-    if missing:
-        raise ConfigurationMissing(missing)
+def _aws_advice(error: Exception, args) -> str:
+    from botocore.exceptions import EndpointConnectionError, NoCredentialsError
+
+    # PynamoDB wraps botocore's error in its own (``cause``).
+    error = getattr(error, "cause", None) or error
+    if isinstance(error, NoCredentialsError):
+        return " (set AWS_PROFILE or sign in with `aws sso login`; for the local stack, use --local)"
+    if isinstance(error, EndpointConnectionError) and args.local:
+        return " (is `make run` still running?)"
+    return ""
 
 
-def _support(args, container):
-    from chalicelib.bootstrap import utc_now
+def _support(container, operator_name: str | None = None):
+    from chalicelib.bootstrap import new_id
     from chalicelib.persistence.membership import OperatorMembershipRepository
-    from ops.support import SupportService
+    from ops.support import Operator, SupportService
 
-    _require(container, "table_name", "region")
-    operator = getattr(args, "operator", None) or getpass.getuser()
+    def who() -> Operator:
+        # The identity IAM vouches for, and CloudTrail names for the same calls: an operator
+        # cannot choose it. GetCallerIdentity needs no permission. The name is theirs to give.
+        actor = container.aws.sts.get_caller_identity()["Arn"]
+        return Operator(actor=actor, name=operator_name or _login_name())
+
     repository = OperatorMembershipRepository(container.aws.tables, container.aws.dynamodb)
-    return SupportService(repository, container.notifier, utc_now, operator)
+    return SupportService(repository, container.notifier, container.clock, who, new_id)
+
+
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except OSError:
+        return "unknown"
+
+
+def _again(args, *options: str) -> str:
+    """The command line that prints the next page."""
+    local = " --local" if args.local else ""
+    state = f" --state-dir {args.state_dir}" if args.local and args.state_dir != DEFAULT_STATE_DIR else ""
+    limit = f" --limit {args.limit}" if args.limit != DEFAULT_LIMIT else ""
+    return f"python -m ops{local}{state} {' '.join(options)}{limit}"
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
 # -- commands: each returns (exit code, JSON payload, text) ----------------------------
 
 
-def _show(args, container):
-    overview = _support(args, container).overview(args.org_id)
+def _show(args, source, container):
+    role = Role(args.role) if args.role else None
+    overview = _support(container).overview(
+        args.org_id, args.limit, args.cursor, args.pending_cursor, role, with_profiles=args.emails
+    )
     org = overview.organization
 
     def person(user_id: str) -> dict[str, Any]:
-        profile = overview.profiles.get(user_id)
         entry: dict[str, Any] = {"user_id": user_id}
         if args.emails:
+            profile = overview.profiles.get(user_id)
             entry["email"] = profile.email if profile else None
         return entry
 
-    members = [
-        person(m.user_id) | {"name": m.name, "role": m.role.value, "since": isoformat(m.since)}
-        for m in overview.members
-    ]
-    pending = [
-        person(r.user.id)
-        | {
-            "request_id": r.id,
-            "name": r.user.name,
-            "created_at": isoformat(r.created_at),
-            "comment": r.comment,
-        }
-        for r in overview.pending
-    ]
-    payload = {
+    def email(entry: dict[str, Any]) -> str:
+        return f"  <{entry['email'] or 'no address'}>" if args.emails else ""
+
+    payload: dict[str, Any] = {
         "organization": {
             "id": org.id,
             "name": org.name,
             "members_count": org.members_count,
             "admins_count": org.admins_count,
             "pending_count": org.pending_count,
-        },
-        "members": members,
-        "pending_requests": pending,
+        }
     }
     lines = [
-        f"{org.name} ({org.id}): {org.members_count} members, {org.admins_count} admins, "
-        f"{org.pending_count} pending requests",
-        "",
-        "Members:",
+        f"{org.name} ({org.id}): {_plural(org.members_count, 'member')}, "
+        f"{_plural(org.admins_count, 'admin')}, {_plural(org.pending_count, 'pending request')}"
     ]
-    lines += [
-        f"  {m['role']:<7} {m['user_id']:<24} {m['name']}  since {m['since']}"
-        + (f"  <{m['email']}>" if args.emails else "")
-        for m in members
-    ]
-    lines += ["", "Pending requests:"]
-    lines += [
-        f"  {r['request_id']}  {r['user_id']:<24} {r['name']}  {r['created_at']}"
-        + (f"  <{r['email']}>" if args.emails else "")
-        for r in pending
-    ] or ["  (none)"]
-    if not overview.admins:
-        lines += ["", "This organization has no admin: python -m ops grant-admin ORG USER"]
+    if overview.members is not None:
+        members = [
+            person(m.user_id) | {"name": m.name, "role": m.role.value, "since": isoformat(m.since)}
+            for m in overview.members.items
+        ]
+        payload |= {"members": members, "members_next_cursor": overview.members.next_cursor}
+        title = {None: "Members, by user id:", Role.ADMIN: "Admins, oldest first:"}.get(
+            role, "Editors, oldest first:"
+        )
+        lines += ["", title]
+        width = max((len(m["name"]) for m in members), default=0)
+        lines += [
+            f"  {m['role']:<6}  {m['user_id']:<36}  {m['name']:<{width}}  since {m['since']}{email(m)}"
+            for m in members
+        ] or ["  (none)"]
+        if overview.members.next_cursor:
+            role_option = f" --role {role.value}" if role else ""
+            lines.append(
+                "  Next page: "
+                + _again(args, "show", org.id, f"--cursor {overview.members.next_cursor}{role_option}")
+            )
+    if overview.pending is not None:
+        pending = [
+            person(r.user.id)
+            | {
+                "request_id": r.id,
+                "name": r.user.name,
+                "created_at": isoformat(r.created_at),
+                "comment": r.comment,
+            }
+            for r in overview.pending.items
+        ]
+        payload |= {"pending_requests": pending, "pending_next_cursor": overview.pending.next_cursor}
+        lines += ["", "Pending requests, oldest first:"]
+        width = max((len(r["name"]) for r in pending), default=0)
+        lines += [
+            f"  {r['request_id']}  {r['user_id']:<36}  {r['name']:<{width}}  {r['created_at']}{email(r)}"
+            for r in pending
+        ] or ["  (none)"]
+        if overview.pending.next_cursor:
+            lines.append(
+                "  Next page: "
+                + _again(args, "show", org.id, f"--pending-cursor {overview.pending.next_cursor}")
+            )
+    if org.admins_count == 0:
+        lines += ["", f"This organization has no admin: {_again(args, 'grant-admin', org.id, 'USER_ID')}"]
     return OK, payload, "\n".join(lines)
 
 
 def _admin_change(method_name: str):
-    def command(args, container):
-        change = getattr(_support(args, container), method_name)(args.org_id, args.user_id)
+    def command(args, source, container):
+        support = _support(container, args.operator)
+        change = getattr(support, method_name)(args.org_id, args.user_id)
         member = change.member
-        logging.getLogger("ops").warning(
-            "operator %s: %s %s in %s",
-            getattr(args, "operator", None) or getpass.getuser(),
-            change.action,
-            member.user_id,
-            member.organization_id,
-        )
         payload = {
             "action": change.action,
             "organization_id": member.organization_id,
@@ -220,18 +459,18 @@ def _admin_change(method_name: str):
             "accepted": f"{member.user_id}'s pending request was accepted: they are now an admin "
             f"of {member.organization_id} (they are emailed as usual).",
             "demoted": f"{member.user_id} is now an editor of {member.organization_id}.",
-            "unchanged": f"Nothing to do: {member.user_id} is already "
-            f"{'an admin' if member.role.value == 'admin' else 'not an admin'}.",
+            "unchanged": f"Nothing to do: {member.user_id} "
+            f"{'is already an admin' if member.role is Role.ADMIN else 'is not an admin'}.",
         }[change.action]
         return OK, payload, text
 
     return command
 
 
-def _resend(args, container):
-    _require(container, "mail_sender", "frontend_base_url")
+def _resend(args, source, container):
+    support = _support(container, args.operator)
     transition = Transition(args.transition) if args.transition else None
-    transition, outcome = _support(args, container).resend(
+    transition, outcome = support.resend(
         args.org_id, args.request_id, transition, again=args.again, force=args.force
     )
     payload = {"transition": transition.value} | asdict(outcome)
@@ -242,14 +481,14 @@ def _resend(args, container):
     return OK, payload, text
 
 
-def _redrive(args, container):
+def _redrive(args, source, container):
     from chalicelib.stream import process_records
     from ops.redrive import FailureQueueRedriver
 
+    support = _support(container, args.operator)
     queue_url = args.queue_url or container.settings.notify_failure_queue_url
-    if not queue_url:
-        raise ConfigurationMissing(["NOTIFY_FAILURE_QUEUE_URL (or --queue-url)"])
-    _require(container, "table_name", "region", "mail_sender", "frontend_base_url")
+    if not args.dry_run:
+        support.identify()
     notifier = None if args.dry_run else container.notifier
     redriver = FailureQueueRedriver(
         container.aws.sqs,
@@ -260,6 +499,21 @@ def _redrive(args, container):
     report = redriver.run(
         max_messages=args.max_messages, dry_run=args.dry_run, drop_unreadable=args.drop_unreadable
     )
+    if not args.dry_run:
+        outcomes = [entry.outcome for entry in report.ranges]
+        support.redriven(
+            queue_url,
+            replayed=outcomes.count("replayed"),
+            dropped=outcomes.count("dropped"),
+            records=report.records,
+            remaining=report.remaining,
+            requests=[
+                f"{q['organization_id']}/{q['request_id']}"
+                for entry in report.ranges
+                if entry.outcome == "replayed"
+                for q in entry.requests
+            ],
+        )
     lines = []
     for entry in report.ranges:
         r = entry.range
@@ -296,10 +550,50 @@ def _redrive(args, container):
     return code, payload, "\n".join(lines)
 
 
+def _audit(args, source, container):
+    from chalicelib.bootstrap import utc_now
+
+    support = _support(container)
+    if args.org_id:
+        page = support.history(args.org_id, args.limit, args.cursor)
+        scope, where = args.org_id, f"on {args.org_id}"
+    else:
+        month = args.month or utc_now().strftime("%Y-%m")
+        page = support.log(month, args.limit, args.cursor)
+        scope, where = f"--month {month}", f"in {month}"
+    actions = [
+        {
+            "id": a.id,
+            "at": isoformat(a.at),
+            "action": a.action,
+            "organization_id": a.organization_id,
+            "subject": a.subject,
+            "operator": a.operator,
+            "actor": a.actor,
+            "details": a.details,
+        }
+        for a in page.items
+    ]
+    lines = [f"Operator actions {where}, newest first:"]
+    for a in actions:
+        details = ", ".join(f"{k}={v}" for k, v in a["details"].items() if k != "requests")
+        org = f" in {a['organization_id']}" if not args.org_id and a["organization_id"] else ""
+        lines += [
+            f"  {a['at']}  {a['action']} {a['subject'] or ''}{org}: {details}",
+            f"      by {a['operator']} as {a['actor']}",
+        ]
+    if not actions:
+        lines.append("  (none)")
+    if page.next_cursor:
+        lines.append("  Next page: " + _again(args, "audit", scope, f"--cursor {page.next_cursor}"))
+    return OK, {"actions": actions, "next_cursor": page.next_cursor}, "\n".join(lines)
+
+
 _COMMANDS = {
     "show": _show,
     "grant-admin": _admin_change("grant_admin"),
     "revoke-admin": _admin_change("revoke_admin"),
     "resend": _resend,
     "redrive": _redrive,
+    "audit": _audit,
 }

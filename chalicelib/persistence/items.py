@@ -20,6 +20,7 @@ from chalicelib.persistence.models import (
     LastAskedModel,
     MembershipModel,
     MembershipRequestModel,
+    OperatorActionModel,
     OrganizationModel,
     PendingRequestModel,
     UserProfileModel,
@@ -75,6 +76,19 @@ def request_from_image(image: Mapping[str, Any]) -> domain.MembershipRequest:
 
 def profile_of(item: UserProfileModel) -> domain.UserProfile:
     return domain.UserProfile(keys.user_id_of(item.pk), item.name, item.email, item.locale)
+
+
+def operator_action_of(item: OperatorActionModel) -> domain.OperatorAction:
+    return domain.OperatorAction(
+        id=item.action_id,
+        at=item.at,
+        actor=item.actor,
+        operator=item.operator,
+        action=item.action,
+        organization_id=item.organization_id,
+        subject=item.subject,
+        details=item.details.as_dict() if item.details else {},
+    )
 
 
 # -- domain -> item -----------------------------------------------------------------------
@@ -182,4 +196,28 @@ def asked_item(request: domain.MembershipRequest, cooldown: int, model=LastAsked
         keys.asked_sk(request.user.id),
         asked_at=asked_at,
         expires_at=datetime.fromtimestamp(asked_at + cooldown, tz=UTC),
+    )
+
+
+def operator_action_item(action: domain.OperatorAction, model=OperatorActionModel) -> OperatorActionModel:
+    """The record of an operator action: in its organization's history when it concerns
+    one, and in the operators' log of its month."""
+    if action.organization_id is not None:
+        pk, sk = keys.org_pk(action.organization_id), keys.history_sk(action.at, action.id)
+    else:
+        pk, sk = keys.operation_pk(action.id), keys.OPERATION_SK
+    gsi1pk, gsi1sk = keys.operator_log_keys(action.at, action.id)
+    return model(
+        pk,
+        sk,
+        action_id=action.id,
+        at=action.at,
+        actor=action.actor,
+        operator=action.operator,
+        action=action.action,
+        organization_id=action.organization_id,
+        subject=action.subject,
+        details=dict(action.details) or None,
+        gsi1pk=gsi1pk,
+        gsi1sk=gsi1sk,
     )

@@ -5,30 +5,40 @@ Nothing outside ``chalicelib/persistence`` writes or parses these strings: the s
 function, the operators' tools and the benchmarks ask this module. Imported by the
 stream function at module level: plain strings, no PynamoDB.
 
-=====================  =============================  =====================================
-item                   PK / SK                        index entries
-=====================  =============================  =====================================
-organization           ORG#<org> / ORG
-member                 ORG#<org> / MEMBER#<user>      GSI1 ORG#<org>#ROLE#<role> / <since>#<user>;
-                                                      GSI2 USER#<user> / MEMBER#<role>#<org>
-request                ORG#<org> / REQ#<request>      GSI1 ORG#<org>#REQ#<status> / <stamp>;
-                                                      GSI2 USER#<user> / REQ#<stamp>;
-                                                      GSI3 USER#<user>#REQ#<status> / <stamp>
-pending request lock   ORG#<org> / PENDING#<user>
-last asked (cooldown)  ORG#<org> / ASKED#<user>
-profile                USER#<user> / PROFILE
-email ledger round     EMAIL#<request>#<transition> / ROUND
-=====================  =============================  =====================================
+======================  ==================================  ==========================================
+item                    PK / SK                             index entries
+======================  ==================================  ==========================================
+organization            ORG#<org> / ORG
+member                  ORG#<org> / MEMBER#<user>           GSI1 ORG#<org>#ROLE#<role> / <since>#<user>;
+                                                            GSI2 USER#<user> / MEMBER#<role>#<org>
+request                 ORG#<org> / REQ#<request>           GSI1 ORG#<org>#REQ#<status> / <stamp>;
+                                                            GSI2 USER#<user> / REQ#<stamp>;
+                                                            GSI3 USER#<user>#REQ#<status> / <stamp>
+pending request lock    ORG#<org> / PENDING#<user>
+last asked (cooldown)   ORG#<org> / ASKED#<user>
+profile                 USER#<user> / PROFILE
+email ledger round      EMAIL#<request>#<transition> / ROUND
+operator action         ORG#<org> / HISTORY#<moment>#<id>   GSI1 OPS#<month> / <moment>#<id>
+(of no organization)    OPERATION#<id> / OPERATION          GSI1 OPS#<month> / <moment>#<id>
+======================  ==================================  ==========================================
 
 ``<stamp>`` is ``<created_at>#<request>``: by creation time, the id breaking ties.
 Members are ordered oldest first (``<since>``), so that the founding admins are the
 ones emailed when there are many.
+
+An organization's history is its partition's ``HISTORY#`` items: ``<moment>`` is a UTC
+timestamp of fixed width (microseconds), so one ``Query`` (``begins_with HISTORY#``,
+backwards) pages through it newest first. Operator actions are its first kind; other
+events of the organization's life belong under the same prefix, so that the history
+reads them all in that one Query. ``OPS#<month>`` (``YYYY-MM``) in GSI1 is the operators'
+log: every operator action of a month, whichever organization it concerns. None of
+these keys starts with ``REQ#``: the stream function's filter never lets them in.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib.domain import Role
@@ -62,6 +72,12 @@ asked_sk = "ASKED#{}".format
 round_pk = "EMAIL#{}#{}".format
 ROUND_SK = "ROUND"
 
+#: (moment, action_id): an event of an organization's history (see ``history_sk``).
+HISTORY_SK_PREFIX = "HISTORY#"
+#: (action_id): an operator action that concerns no one organization (a re-drive).
+operation_pk = "OPERATION#{}".format
+OPERATION_SK = "OPERATION"
+
 #: What every member's ``SK`` starts with, in its organization's partition.
 MEMBER_SK_PREFIX = member_sk("")
 #: What every request's ``SK`` starts with in its organization's partition, and its
@@ -78,6 +94,8 @@ user_membership_sk = "MEMBER#{}#{}".format
 org_requests_pk = "ORG#{}#REQ#{}".format
 #: (user_id, status): GSI3PK of a user's requests of one status.
 user_requests_pk = "USER#{}#REQ#{}".format
+#: (month as YYYY-MM): GSI1PK of the operators' log of one month.
+operator_log_pk = "OPS#{}".format
 
 
 def user_memberships_prefix(role: Role) -> str:
@@ -98,6 +116,21 @@ def request_stamp(created_at: datetime, request_id: str) -> str:
 def user_request_sk(created_at: datetime, request_id: str) -> str:
     """GSI2SK of a request in its user's collection."""
     return request_sk(request_stamp(created_at, request_id))
+
+
+def moment(at: datetime) -> str:
+    """A UTC timestamp of fixed width, so that keys sort as time does."""
+    return at.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def history_sk(at: datetime, event_id: str) -> str:
+    """SK of an event in its organization's history."""
+    return f"{HISTORY_SK_PREFIX}{moment(at)}#{event_id}"
+
+
+def operator_log_keys(at: datetime, action_id: str) -> tuple[str, str]:
+    """GSI1PK and GSI1SK of an operator action in the operators' log of its month."""
+    return operator_log_pk(at.astimezone(UTC).strftime("%Y-%m")), f"{moment(at)}#{action_id}"
 
 
 # -- reading keys back -----------------------------------------------------------------

@@ -19,6 +19,7 @@ from pynamodb.exceptions import GetError
 from chalicelib.domain import (
     Membership,
     MembershipRequest,
+    OperatorAction,
     Organization,
     Page,
     RequestStatus,
@@ -44,6 +45,8 @@ from chalicelib.persistence.items import (
     membership_index_keys,
     membership_item,
     membership_of,
+    operator_action_item,
+    operator_action_of,
     organization_item,
     organization_of,
     pending_item,
@@ -183,7 +186,13 @@ class PynamoMembershipRepository:
     ) -> Membership:
         return self._change_role(member, role, acting_admin_id)
 
-    def _change_role(self, member: Membership, role: Role, acting_admin_id: str | None) -> Membership:
+    def _change_role(
+        self,
+        member: Membership,
+        role: Role,
+        acting_admin_id: str | None,
+        record: OperatorAction | None = None,
+    ) -> Membership:
         t, org_pk = self._tables, keys.org_pk(member.organization_id)
         changed = Membership(member.organization_id, member.user_id, member.name, role, member.since)
         index_keys = membership_index_keys(changed)
@@ -204,6 +213,8 @@ class PynamoMembershipRepository:
             condition=None if delta > 0 else t.organizations.admins_count > 1,
             error=LastAdmin(),
         )
+        if record is not None:
+            self._record(writes, record)
         self._commit(writes)
         return changed
 
@@ -228,6 +239,13 @@ class PynamoMembershipRepository:
             error=LastAdmin(),
         )
         self._commit(writes)
+
+    def _record(self, writes: Writes, record: OperatorAction) -> None:
+        """The record of an operator action, in the transaction of the change it records:
+        neither is ever stored without the other. Added last: the change's own conditions
+        say why a refused change was refused."""
+        model = self._tables.operator_actions
+        writes.put(operator_action_item(record, model), condition=model.pk.does_not_exist(), error=Conflict())
 
     def _require_admin(self, writes: Writes, org_id: str, user_id: str, exempt: str | None = None):
         """Re-check, inside the transaction, that the acting user is still an admin:
@@ -373,6 +391,7 @@ class PynamoMembershipRepository:
         closed: MembershipRequest,
         new_member: Membership | None,
         check_decider: bool,
+        record: OperatorAction | None = None,
     ) -> None:
         t, org_pk = self._tables, keys.org_pk(request.organization_id)
         writes = Writes()
@@ -415,6 +434,8 @@ class PynamoMembershipRepository:
         writes.update(
             t.profiles(keys.user_pk(request.user.id), keys.PROFILE_SK), [t.profiles.pending_count.add(-1)]
         )
+        if record is not None:
+            self._record(writes, record)
         self._commit(writes)
 
     # -- profiles ---------------------------------------------------------------------
@@ -475,13 +496,64 @@ class OperatorMembershipRepository(PynamoMembershipRepository):
     An operator acts with their own AWS credentials when an organization cannot act for
     itself (it lost its last reachable admin). No acting admin is checked; every other
     invariant still is, inside the same transactions: at least one admin per
-    organization, one decision per request.
+    organization, one decision per request. Every change carries the record of the
+    operator action (:class:`~chalicelib.domain.OperatorAction`), written in its
+    transaction.
     """
 
-    def change_role_by_operator(self, member: Membership, role: Role) -> Membership:
-        return self._change_role(member, role, acting_admin_id=None)
+    def change_role_by_operator(self, member: Membership, role: Role, record: OperatorAction) -> Membership:
+        return self._change_role(member, role, acting_admin_id=None, record=record)
 
     def close_request_by_operator(
-        self, request: MembershipRequest, closed: MembershipRequest, new_member: Membership | None = None
+        self,
+        request: MembershipRequest,
+        closed: MembershipRequest,
+        new_member: Membership | None,
+        record: OperatorAction,
     ) -> None:
-        self._close_request(request, closed, new_member, check_decider=False)
+        self._close_request(request, closed, new_member, check_decider=False, record=record)
+
+    def record_operator_action(self, record: OperatorAction) -> None:
+        """Record an action whose change is not a write to this table (emails sent, a
+        queue drained)."""
+        model = self._tables.operator_actions
+        operator_action_item(record, model).save(condition=model.pk.does_not_exist())
+
+    def list_members_by_role(
+        self, org_id: str, role: Role, limit: int, cursor: str | None
+    ) -> Page[Membership]:
+        """One page of an organization's members of one role, oldest first (GSI1)."""
+        query, partition = self._tables.members.by_organization.query, keys.members_by_role_pk(org_id, role)
+        return _page(
+            query, keys.index_keys(1), ("GSI1PK", partition), None, limit, cursor, membership_of, forward=True
+        )
+
+    def operator_actions_of(self, org_id: str, limit: int, cursor: str | None) -> Page[OperatorAction]:
+        """One page of the operator actions on an organization, newest first: its
+        history's items (one Query of its partition)."""
+        model, org_pk = self._tables.operator_actions, keys.org_pk(org_id)
+        in_history = model.sk.startswith(keys.HISTORY_SK_PREFIX)
+        return _page(
+            model.query,
+            keys.TABLE_KEYS,
+            ("PK", org_pk),
+            in_history,
+            limit,
+            cursor,
+            operator_action_of,
+            forward=False,
+        )
+
+    def operator_log(self, month: str, limit: int, cursor: str | None) -> Page[OperatorAction]:
+        """One page of the operator actions of a month (``YYYY-MM``), newest first (GSI1)."""
+        query, partition = self._tables.operator_actions.by_organization.query, keys.operator_log_pk(month)
+        return _page(
+            query,
+            keys.index_keys(1),
+            ("GSI1PK", partition),
+            None,
+            limit,
+            cursor,
+            operator_action_of,
+            forward=False,
+        )

@@ -4,7 +4,7 @@ Every item lives in one table (``infra/template.yaml``, resource ``Table``) keye
 ``PK``/``SK`` with three overloaded global secondary indexes:
 
 - ``GSI1`` (``GSI1PK``/``GSI1SK``): collections inside one organization
-  (requests by status, members by role).
+  (requests by status, members by role), and the operators' log of each month.
 - ``GSI2`` (``GSI2PK``/``GSI2SK``): collections of one user across organizations.
 - ``GSI3`` (``GSI3PK``/``GSI3SK``): one user's requests of one status.
 
@@ -164,3 +164,25 @@ class EmailRoundModel(_Item):
     handled = BooleanAttribute(default=False)
     version = VersionAttribute()
     expires_at = TTLAttribute()
+
+
+class OperatorActionModel(_Item):
+    """What an operator did (``python -m ops``), kept as long as the table.
+
+    ``PK: ORG#<org_id>``, ``SK: HISTORY#<moment>#<action_id>``: in the history of the
+    organization it concerns, in time order (``PK: OPERATION#<action_id>``, ``SK:
+    OPERATION`` for a re-drive, which concerns no one organization). ``GSI1PK:
+    OPS#<YYYY-MM>``, ``GSI1SK: <moment>#<action_id>``: the operators' log of its month.
+    Written in the same transaction as the change it records when that change is a
+    write to this table.
+    """
+
+    action_id = UnicodeAttribute()
+    at = UTCDateTimeAttribute()
+    actor = UnicodeAttribute()
+    operator = UnicodeAttribute()
+    action = UnicodeAttribute()
+    organization_id = UnicodeAttribute(null=True)
+    subject = UnicodeAttribute(null=True)
+    details = MapAttribute(null=True)
+    gsi1pk, gsi1sk, by_organization = _index(1)

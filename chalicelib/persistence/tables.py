@@ -36,6 +36,7 @@ class Tables:
     asked: type[models.LastAskedModel]
     profiles: type[models.UserProfileModel]
     rounds: type[models.EmailRoundModel]
+    operator_actions: type[models.OperatorActionModel]
 
     def describe_to(self, connection: Connection) -> None:
         """Tell a connection the table's key schema (once), so that it can read items of
@@ -74,6 +75,7 @@ def bind(table_name: str, region: str | None = None, host: str | None = None) ->
         asked=bound(models.LastAskedModel),
         profiles=bound(models.UserProfileModel),
         rounds=bound(models.EmailRoundModel),
+        operator_actions=bound(models.OperatorActionModel),
     )
 
 

@@ -14,6 +14,7 @@ from chalicelib import errors
 from chalicelib.domain import (
     Membership,
     MembershipRequest,
+    OperatorAction,
     Organization,
     RequestStatus,
     Role,
@@ -88,6 +89,12 @@ def member(repository, user_id: str, role: Role = Role.EDITOR, org_id: str = "o1
     return joined
 
 
+def action(name: str, org_id: str | None = "o1", at: datetime = T0, action_id: str | None = None):
+    return OperatorAction(
+        action_id or f"{name}-{at.timestamp():.0f}", at, "arn:aws:sts::1:user/sam", "sam", name, org_id, "u1"
+    )
+
+
 def counters(repository, org_id: str = "o1") -> tuple[int, int, int]:
     org = repository.get_organization(org_id)
     return org.members_count, org.admins_count, org.pending_count
@@ -102,6 +109,25 @@ def _port_methods(port: type) -> dict[str, list[str]]:
         for name, function in vars(port).items()
         if inspect.isfunction(function) and not name.startswith("_")
     }
+
+
+def test_both_offer_the_operators_methods_with_the_same_parameters():
+    from chalicelib.persistence.membership import OperatorMembershipRepository, PynamoMembershipRepository
+    from devstack.fakes import InMemoryMembershipRepository
+
+    def own(cls, base) -> dict[str, list[str]]:
+        return {
+            name: list(inspect.signature(function).parameters)
+            for name, function in vars(cls).items()
+            if inspect.isfunction(function) and not name.startswith("_") and not hasattr(base, name)
+        }
+
+    operators = own(OperatorMembershipRepository, PynamoMembershipRepository)
+    assert operators
+    assert {
+        name: list(inspect.signature(getattr(InMemoryMembershipRepository, name)).parameters)
+        for name in operators
+    } == operators
 
 
 @pytest.mark.parametrize(
@@ -305,7 +331,9 @@ def test_a_decision_by_someone_no_longer_admin_is_refused(repository):
     assert repository.find_membership("o1", "paul") is None
     assert counters(repository) == (2, 1, 1)
     # AND the operator's path checks no decider
-    repository.close_request_by_operator(request, decide(request, RequestStatus.REFUSED, by=erin.user_id))
+    repository.close_request_by_operator(
+        request, decide(request, RequestStatus.REFUSED, by=erin.user_id), None, action("refuse")
+    )
     assert repository.find_request("o1", request.id).status is RequestStatus.REFUSED
 
 
@@ -333,7 +361,7 @@ def test_role_changes_follow_the_stored_role_and_the_counters(repository):
         repository.change_role("alice", erin, Role.ADMIN)  # erin is no longer an editor
     with pytest.raises(errors.Forbidden):
         repository.change_role("paul", promoted, Role.EDITOR)
-    repository.change_role_by_operator(promoted, Role.EDITOR)
+    repository.change_role_by_operator(promoted, Role.EDITOR, action("revoke-admin"))
     assert counters(repository) == (2, 1, 0)
 
 
@@ -466,3 +494,56 @@ def test_a_status_read_with_more_profiles_than_one_batch_holds_reads_them_all(re
     # THEN every key was read, over as many calls as it takes
     assert (status, sorted(profiles)) == (RequestStatus.PENDING, ["alice", "paul"])
     assert sorted(repository.profiles(user_ids)) == ["alice", "paul"]
+
+
+# -- operator actions ------------------------------------------------------------------------
+
+
+def test_an_operator_change_and_its_record_stand_or_fall_together(repository):
+    # GIVEN Alice, the only admin, and Erin, an editor
+    organization(repository)
+    erin = member(repository, "erin")
+    alice = repository.find_membership("o1", "alice")
+    # WHEN an operator demotes the last admin THEN it is refused, and nothing is recorded
+    with pytest.raises(errors.LastAdmin):
+        repository.change_role_by_operator(alice, Role.EDITOR, action("revoke-admin", action_id="a1"))
+    assert repository.operator_actions_of("o1", 10, None).items == []
+    # WHEN an operator promotes Erin THEN the change and its record are both there
+    recorded = action("grant-admin", action_id="a2")
+    repository.change_role_by_operator(erin, Role.ADMIN, recorded)
+    assert repository.find_membership("o1", "erin").role is Role.ADMIN
+    assert repository.operator_actions_of("o1", 10, None).items == [recorded]
+
+
+def test_operator_actions_are_paged_newest_first_by_organization_and_by_month(repository):
+    # GIVEN actions on two organizations over two months, and one on none
+    organization(repository)
+    organization(repository, "o2", admin="bob")
+    moments = [T0 + timedelta(days=d) for d in (0, 1, 2, 40)]
+    o1 = [action("resend", "o1", at, f"o1-{k}") for k, at in enumerate(moments)]
+    other = action("resend", "o2", moments[1] + timedelta(hours=1), "o2-0")
+    drive = action("redrive", None, moments[2] + timedelta(hours=1), "redrive-0")
+    for recorded in [*o1, other, drive]:
+        repository.record_operator_action(recorded)
+    # WHEN an organization's history is read two at a time
+    first = repository.operator_actions_of("o1", 2, None)
+    second = repository.operator_actions_of("o1", 2, first.next_cursor)
+    # THEN its own actions, newest first
+    assert first.items + second.items == list(reversed(o1))
+    # AND a month's log holds every action of that month, whichever organization, newest first
+    month = repository.operator_log(T0.strftime("%Y-%m"), 10, None).items
+    assert month == [drive, o1[2], other, o1[1], o1[0]]
+    assert repository.operator_log("1999-01", 10, None).items == []
+    # AND a history cursor does not page the log
+    with pytest.raises(errors.InvalidCursor):
+        repository.operator_log(T0.strftime("%Y-%m"), 2, first.next_cursor)
+
+
+def test_members_of_one_role_are_paged_oldest_first(repository):
+    organization(repository)
+    later = [member(repository, f"admin{k}", Role.ADMIN, at=T0 + timedelta(minutes=k + 1)) for k in range(3)]
+    member(repository, "erin")
+    first = repository.list_members_by_role("o1", Role.ADMIN, 2, None)
+    rest = repository.list_members_by_role("o1", Role.ADMIN, 2, first.next_cursor)
+    assert [m.user_id for m in first.items + rest.items] == ["alice"] + [m.user_id for m in later]
+    assert [m.user_id for m in repository.list_members_by_role("o1", Role.EDITOR, 5, None).items] == ["erin"]

@@ -187,3 +187,61 @@ def test_a_batch_looks_each_organization_up_once(meter, api, flows, make_user, c
     # AND one email per admin and request, and one ledger write per email: no more
     assert measured.ses_calls == 12
     assert (calls["PutItem"], calls["UpdateItem"]) == (12, 0)
+
+
+def _ops(container, *argv: str) -> dict:
+    import io
+    import json
+
+    from ops.cli import main
+
+    out = io.StringIO()
+    assert main(["--json", *argv], container=container, out=out, err=io.StringIO()) == 0
+    return json.loads(out.getvalue())
+
+
+def test_ops_show_reads_the_counters_and_one_page_whatever_the_organization_size(meter, container):
+    # GIVEN an organization of 10 members and 10 pending requests, and one of 2,000 and 2,000
+    from bench import seed
+    from devstack.emulator import put_items
+
+    small, large = (
+        seed.organization(1, members=10, pending=10),
+        seed.organization(2, members=2000, pending=2000),
+    )
+    put_items(TABLE, [*small.items, *large.items], region=REGION)
+    measured = {}
+    for org in (small, large):
+        # WHEN an operator shows each
+        with meter.measure() as measure:
+            shown = _ops(container, "show", org.id, "--limit", "5")
+        measured[org.id] = measure
+        # THEN the counters say how many there are, from the organization's item
+        counters = shown["organization"]
+        assert (counters["members_count"], counters["pending_count"]) == (len(org.admins + org.editors),) * 2
+        assert len(shown["members"]) == len(shown["pending_requests"]) == 5
+    # AND each costs the organization's item and one page of each listing: no member is
+    # read to be counted (reading them all took a Query per 100 members)
+    for measure in measured.values():
+        assert _calls(measure) == {"GetItem": 1, "Query": 2}
+    assert measured[small.id].items_read == measured[large.id].items_read == 1 + 5 + 5
+    # AND the next page of members alone is one more Query
+    with meter.measure() as paging:
+        _ops(container, "show", large.id, "--limit", "5", "--cursor", shown["members_next_cursor"])
+    assert _calls(paging) == {"GetItem": 1, "Query": 1}
+
+
+def test_operator_changes_read_once_and_commit_once_with_their_record(meter, api, world, container):
+    # GIVEN Etalab's editor; WHEN an operator promotes, then demotes her
+    with meter.measure() as granting:
+        granted = _ops(container, "grant-admin", world.org_id, "erin", "--operator", "sam")
+    with meter.measure() as revoking:
+        _ops(container, "revoke-admin", world.org_id, "erin", "--operator", "sam")
+    # THEN each is one read and one transaction, which holds the audit record: no other write
+    assert granted["action"] == "promoted"
+    assert _calls(granting) == _calls(revoking) == READ_AND_COMMIT
+    [transaction] = [call for call in granting.dynamodb() if call.operation == "TransactWriteItems"]
+    puts = [entry["Put"]["Item"] for entry in transaction.params["TransactItems"] if "Put" in entry]
+    assert [(item["PK"]["S"], item["SK"]["S"].partition("#")[0]) for item in puts] == [
+        (f"ORG#{world.org_id}", "HISTORY")
+    ]

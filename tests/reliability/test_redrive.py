@@ -20,6 +20,14 @@ def _redrive(rig, *extra):
     return code, json.loads(out.getvalue() or "null"), err.getvalue()
 
 
+def _audit(rig) -> list[dict]:
+    from ops.cli import main
+
+    out = io.StringIO()
+    assert main(["--json", "audit"], container=rig.process, out=out, err=io.StringIO()) == 0
+    return json.loads(out.getvalue())["actions"]
+
+
 def test_the_failure_queue_is_redriven_once_in_order_and_held_up_nobody_else(rig):
     # GIVEN two organizations, and SES refusing every email to the first one's admins
     # (its sending paused, say) for longer than the stream's retries
@@ -61,6 +69,15 @@ def test_the_failure_queue_is_redriven_once_in_order_and_held_up_nobody_else(rig
     assert rig.queue_depth() == 0
     # AND re-driving again, or the stream redelivering everything, sends nothing more
     assert _redrive(rig)[1]["ranges"] == []
+    # AND the re-drive that did something is recorded, with the requests it replayed
+    [action] = _audit(rig)
+    assert (action["action"], action["subject"], action["organization_id"]) == (
+        "redrive",
+        rig.queue_url,
+        None,
+    )
+    assert action["details"]["requests"] == sorted([f"{org_a}/{request_a.id}", f"{org_b}/{request_b.id}"])
+    assert (action["details"]["replayed_ranges"], action["details"]["records"]) == (2, 3)
     ours = {f"REQ#{request_a.id}", f"REQ#{request_b.id}"}
     everything = StreamReader(rig.streams, rig.aws.stream_arn).read()
     replay = [r for r in everything if r["dynamodb"]["Keys"]["SK"]["S"] in ours]

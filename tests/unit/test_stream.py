@@ -78,6 +78,35 @@ def test_records_of_other_items_are_skipped_without_being_read():
     assert notifier.seen == []
 
 
+def test_operator_action_records_are_acknowledged_without_a_notification():
+    # GIVEN the records of operator actions, on an organization and on none, among requests
+    from chalicelib.domain import OperatorAction
+    from chalicelib.persistence.items import operator_action_item
+
+    notifier = ScriptedNotifier()
+    actions = [
+        OperatorAction("x1", NOW, "arn:aws:sts::1:user/sam", "sam", "grant-admin", "o1", "bea"),
+        OperatorAction("x2", NOW, "arn:aws:sts::1:user/sam", "sam", "redrive", None, "https://queue"),
+    ]
+    records = []
+    for sequence, action in enumerate(actions, start=2):
+        image = operator_action_item(action).serialize()
+        keys = {"PK": image["PK"], "SK": image["SK"]}
+        records.append(
+            {
+                "eventName": "INSERT",
+                "dynamodb": {"SequenceNumber": str(sequence), "Keys": keys, "NewImage": image},
+            }
+        )
+    event = {"Records": [_record(1, _request("a")), *records, _record(4, _request("c"))]}
+    # WHEN the batch is handled
+    response = process_records(event, notifier)
+    # THEN the requests are notified, the operator actions acknowledged untouched
+    assert response == {"batchItemFailures": []}
+    assert notifier.seen == [("a", "pending"), ("c", "pending")]
+    assert notifier.rejected == [] and notifier.metrics.counts.get("RecordsRejected", 0) == 0
+
+
 def test_an_unreadable_request_is_acknowledged_counted_and_its_round_closed():
     # GIVEN a request record whose image no model can read, between two good ones
     notifier = ScriptedNotifier()
