@@ -59,10 +59,12 @@ token: $(STAMP)
 outbox: $(STAMP)
 	@$(BIN)/python -m devstack outbox
 
-# Against a running `make run`: schemathesis from /openapi.json, EXAMPLES per operation.
+# Against a running `make run`: schemathesis from /openapi.json, EXAMPLES per operation
+# and stateful suite; TIMEOUT, seconds per answer, overrides devstack/schemathesis.toml's.
 EXAMPLES ?= 1000
+TIMEOUT ?=
 fuzz: $(STAMP)
-	$(BIN)/python -m devstack fuzz --max-examples $(EXAMPLES)
+	$(BIN)/python -m devstack fuzz --max-examples $(EXAMPLES) $(if $(TIMEOUT),--request-timeout $(TIMEOUT))
 
 openapi: $(STAMP)
 	$(BIN)/python tools/openapi_source.py
