@@ -73,10 +73,12 @@ ARGS ?= --help
 ops: $(STAMP) ## the operators' command line on the running stack (ARGS="show ORG_ID")
 	@$(BIN)/python -m ops --local $(ARGS)
 
-# Against a running `make run`: schemathesis from /openapi.json, EXAMPLES per operation.
+# Against a running `make run`: schemathesis from /openapi.json, EXAMPLES per operation
+# and stateful suite; TIMEOUT, seconds per answer, overrides devstack/schemathesis.toml's.
 EXAMPLES ?= 1000
-fuzz: $(STAMP) ## schemathesis against a running make run (EXAMPLES=1000 per operation)
-	$(BIN)/python -m devstack fuzz --max-examples $(EXAMPLES)
+TIMEOUT ?=
+fuzz: $(STAMP) ## schemathesis against a running make run (EXAMPLES=1000, TIMEOUT=seconds)
+	$(BIN)/python -m devstack --state-dir $(STATE_DIR) fuzz --max-examples $(EXAMPLES) $(if $(TIMEOUT),--request-timeout $(TIMEOUT))
 
 openapi: $(STAMP) ## write chalicelib/openapi.json from tools/openapi_source.py
 	$(BIN)/python tools/openapi_source.py

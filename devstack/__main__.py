@@ -85,7 +85,7 @@ def cmd_fuzz(args) -> int:
     from devstack.fuzz import fuzz
 
     _stack_json(args.state_dir)
-    return fuzz(args.state_dir, args.max_examples, args.seed)
+    return fuzz(args.state_dir, args.max_examples, args.seed, request_timeout=args.request_timeout)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -116,6 +116,12 @@ def main(argv: list[str] | None = None) -> int:
     fuzzing = commands.add_parser("fuzz", help="fuzz the running stack from its OpenAPI document")
     fuzzing.add_argument("--max-examples", type=int, default=25, help="test cases per operation")
     fuzzing.add_argument("--seed", type=int, default=None)
+    fuzzing.add_argument(
+        "--request-timeout",
+        type=float,
+        default=None,
+        help="seconds to wait for each answer (default: devstack/schemathesis.toml's)",
+    )
     fuzzing.set_defaults(handler=cmd_fuzz)
     args = parser.parse_args(argv)
     return args.handler(args)

@@ -43,6 +43,15 @@ def created(description: str, schema: dict, where: str) -> dict:
     }
 
 
+def linked(response: dict, **links: dict) -> dict:
+    """A response with the OpenAPI links that say which operations its data feeds."""
+    return response | {"links": links}
+
+
+def link(operation_id: str, description: str, **parameters: str) -> dict:
+    return {"operationId": operation_id, "description": description, "parameters": parameters}
+
+
 def too_many(description: str, *codes: str) -> dict:
     return error(description, *codes) | {
         "headers": {
@@ -351,6 +360,42 @@ SCHEMAS = {
 REQUESTS = "/organizations/{org_id}/membership-requests"
 REQUEST = REQUESTS + "/{request_id}"
 
+# OpenAPI links: what a client does next with what an answer names. They also let a
+# stateful fuzzer (schemathesis) chain real objects instead of guessing ids: create an
+# organization, ask to join it, decide, then act on the new member.
+THE_ORGANIZATION = {"org_id": "$response.body#/id"}
+ORGANIZATION_LINKS = {
+    "AskToJoin": link("askToJoin", "Another user asks to join it", **THE_ORGANIZATION),
+    "ListMembers": link("listMembers", "Its members: its creator, its first admin", **THE_ORGANIZATION),
+}
+THE_REQUEST = {"org_id": "$response.body#/organization_id", "request_id": "$response.body#/id"}
+REQUEST_LINKS = {
+    "GetRequest": link("getMembershipRequest", "The request", **THE_REQUEST),
+    "Accept": link("acceptMembershipRequest", "An admin accepts it", **THE_REQUEST),
+    "Refuse": link("refuseMembershipRequest", "An admin refuses it", **THE_REQUEST),
+    "Withdraw": link("withdrawMembershipRequest", "Its requester withdraws it", **THE_REQUEST),
+}
+
+
+def role_change(description: str, role: str, **member: str) -> dict:
+    return link("changeMemberRole", description, **member) | {"requestBody": {"role": role}}
+
+
+THE_NEW_MEMBER = {"org_id": "$request.path.org_id", "member_id": "$response.body#/member/user_id"}
+ACCEPT_LINKS = {
+    "MakeAdmin": role_change("Make the new member an admin", "admin", **THE_NEW_MEMBER),
+    "MakeEditor": role_change("Make the new member an editor", "editor", **THE_NEW_MEMBER),
+    "RemoveMember": link("removeMember", "Remove the new member", **THE_NEW_MEMBER),
+}
+ROLE_LINKS = {
+    "RemoveMember": link(
+        "removeMember",
+        "Remove the member",
+        org_id="$request.path.org_id",
+        member_id="$response.body#/user_id",
+    ),
+}
+
 PATHS = {
     "/health": {
         "get": throttled(
@@ -377,7 +422,10 @@ PATHS = {
                 "summary": "Create an organization (caller becomes admin)",
                 "requestBody": body("OrganizationCreate"),
                 "responses": {
-                    "201": created("Created", ref("Organization"), "the new organization"),
+                    "201": linked(
+                        created("Created", ref("Organization"), "the new organization"),
+                        **ORGANIZATION_LINKS,
+                    ),
                     "400": BAD,
                     "403": NOT_VERIFIED,
                 },
@@ -420,7 +468,7 @@ PATHS = {
                 "summary": "Change a member's role (org admins)",
                 "requestBody": body("RoleChange"),
                 "responses": {
-                    "200": ok("The member", ref("Member")),
+                    "200": linked(ok("The member", ref("Member")), **ROLE_LINKS),
                     "400": BAD,
                     "404": error("No such member", "member_not_found"),
                     "409": error("The last admin cannot be demoted", "last_admin", "conflict"),
@@ -447,7 +495,10 @@ PATHS = {
                 "summary": "Ask to join the organization",
                 "requestBody": body("MembershipRequestCreate"),
                 "responses": {
-                    "201": created("The pending request", ref("MembershipRequest"), "the new request"),
+                    "201": linked(
+                        created("The pending request", ref("MembershipRequest"), "the new request"),
+                        **REQUEST_LINKS,
+                    ),
                     "400": BAD,
                     "403": NOT_VERIFIED,
                     "404": error("No such organization", "organization_not_found"),
@@ -507,7 +558,7 @@ PATHS = {
                 "summary": "Accept, choosing the role (org admins)",
                 "requestBody": body("AcceptDecision", required=False),
                 "responses": {
-                    "200": ok("The decision and the new member", ref("Decision")),
+                    "200": linked(ok("The decision and the new member", ref("Decision")), **ACCEPT_LINKS),
                     "400": BAD,
                     "404": NOT_FOUND_REQ,
                     "409": error(
