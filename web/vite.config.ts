@@ -24,5 +24,7 @@ export default defineConfig({
     environment: 'happy-dom',
     include: ['tests/**/*.test.ts'],
     restoreMocks: true,
+    unstubGlobals: true,
+    setupFiles: ['tests/setup.ts'],
   },
 })

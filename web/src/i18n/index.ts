@@ -83,7 +83,7 @@ export function formatDate(iso: string | null | undefined): string {
 function waitFor(seconds: number): string {
   const format = new Intl.RelativeTimeFormat(locale.value, { numeric: 'always' })
   if (seconds < 90) return format.format(seconds, 'second')
-  if (seconds < 90 * 60) return format.format(Math.ceil(seconds / 60), 'minute')
+  if (seconds < 3600) return format.format(Math.ceil(seconds / 60), 'minute')
   return format.format(Math.ceil(seconds / 3600), 'hour')
 }
 
@@ -95,7 +95,8 @@ export function hasErrorSentence(code: string, language: Locale = locale.value):
 export function errorCodeSentence(code: string, status = 0, retryAfter: number | null = null): string {
   const errors = dictionaries[locale.value].errors
   let sentence: string
-  if (hasErrorSentence(code)) sentence = errors[code]
+  // "unknown" is the client's word for an answer without the contract's shape: its status says more.
+  if (code !== 'unknown' && hasErrorSentence(code)) sentence = errors[code]
   else if (status === 401) sentence = errors.unauthorized
   else if (status === 403) sentence = errors.forbidden
   else if (status === 404) sentence = errors.not_found
