@@ -105,6 +105,22 @@ describe('the organization page', () => {
     expect(screen.getByRole('region', { name: 'Membres' }).textContent).toContain('Nora Pétit')
   })
 
+  it('after a decision on the request the page was opened on, the focus stays in the list', async () => {
+    // GIVEN Alice opened Nora's request from her email
+    const { backend, org } = seed()
+    const request = backend.addRequest(org, nora, 'motivation')
+    signInAs(alice)
+    await openConsole(`/organizations/${org.id}/membership-requests/${request.id}`, { backend })
+    await waitFor(() => expect((document.activeElement as HTMLElement).dataset.requestId).toBe(request.id))
+    // WHEN she accepts it
+    await userEvent.setup().click(screen.getByRole('button', { name: 'Accepter la demande de Nora Pétit' }))
+    await screen.findByText('La demande de Nora Pétit a été acceptée (Éditeur).')
+    // THEN the focus is on the pending requests' heading, and the block was not reloaded
+    await waitFor(() => expect(document.activeElement?.textContent).toBe('Demandes en attente'))
+    expect(backend.callsTo('GET', `/organizations/${org.id}/members`)).toHaveLength(1)
+    expect(backend.callsTo('GET', `/organizations/${org.id}/membership-requests/${request.id}`)).toHaveLength(0)
+  })
+
   it('accepting without choosing gives the editor role', async () => {
     const { backend, org } = seed()
     const request = backend.addRequest(org, nora, 'motivation')
