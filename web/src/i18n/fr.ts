@@ -103,7 +103,7 @@ const messages = {
 
   'requests.pendingTitle': 'Demandes en attente',
   'requests.none': 'Aucune demande en attente.',
-  'requests.askedOn': 'Demandé le {date}',
+  'requests.askedOn': 'Demandée le {date}',
   'requests.more': 'Afficher plus de demandes',
   'requests.onlyAdmins': 'Seuls les administrateurs peuvent accepter ou refuser les demandes.',
   'requests.roleFor': 'Rôle attribué à {name}',
