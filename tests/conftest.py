@@ -241,3 +241,15 @@ def items(aws):
 @pytest.fixture
 def item(aws):
     return lambda pk, sk: stored(REGION, TABLE, pk, sk)
+
+
+@pytest.fixture(scope="session")
+def built_console() -> None:
+    """web/dist as `make console` leaves it: built again when a source is newer (npm ci
+    first when the lockfile changed), so that no test reads a stale console. Under
+    `make test` it is already up to date, and this costs a glance at the files."""
+    from tests.make import make
+
+    result = make("console", timeout=900)
+    if result.returncode != 0:
+        pytest.fail(f"make console failed:\n{result.stdout}\n{result.stderr}", pytrace=False)
