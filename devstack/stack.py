@@ -23,6 +23,7 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,8 +76,19 @@ class LambdaContext:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
-def app_environment(stack: LocalStack, frontend_url: str) -> dict[str, str]:
-    """What the Lambda functions would find in their environment, pointed at the emulator."""
+def origin_of(url: str | None) -> str:
+    """The origin (``scheme://host[:port]``) of ``url``, as a browser sends it in ``Origin``;
+    ``''`` for none."""
+    if not url:
+        return ""
+    parts = urllib.parse.urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def app_environment(stack: LocalStack, frontend_url: str, console_url: str | None = None) -> dict[str, str]:
+    """What the Lambda functions would find in their environment, pointed at the emulator.
+    ``console_url``: where the web console is served; its origin is the one the API lets
+    read its answers from a browser (``CORS_ALLOW_ORIGIN``); without it, none may."""
     return {
         "AWS_ACCESS_KEY_ID": "local",
         "AWS_SECRET_ACCESS_KEY": "local",
@@ -91,6 +103,7 @@ def app_environment(stack: LocalStack, frontend_url: str) -> dict[str, str]:
         "MAIL_SENDER": stack.mail_sender,
         "MAIL_CONFIGURATION_SET": stack.mail_configuration_set,
         "FRONTEND_BASE_URL": frontend_url,
+        "CORS_ALLOW_ORIGIN": origin_of(console_url),
         # For the operators' command line (python -m ops redrive) against the local stack.
         "NOTIFY_FAILURE_QUEUE_URL": stack.failure_queue_url,
     }
@@ -125,7 +138,7 @@ def environment_of(stack_json: dict[str, Any]) -> dict[str, str]:
     ``stack_json``: what a tool run beside it (``python -m ops --local``) needs. KeyError
     names what an older stack.json lacks."""
     stack = LocalStack(**{f.name: stack_json[f.name] for f in dataclasses.fields(LocalStack)})
-    return app_environment(stack, stack_json["frontend_base_url"])
+    return app_environment(stack, stack_json["frontend_base_url"], stack_json.get("console_url"))
 
 
 def stream_settings() -> tuple[int, int]:

@@ -19,6 +19,8 @@ REGION = "eu-west-3"
 TABLE = "adhesion-test"
 SENDER = "no-reply@adhesion.test"
 FRONTEND = "https://adhesion.test"
+# The web console's origin: the one origin the API lets read its answers (CORS).
+CONSOLE = "https://console.adhesion.test"
 
 _issuer = Issuer()
 
@@ -41,6 +43,7 @@ def pytest_configure(config):
             "JWT_AUDIENCES": AUDIENCE,
             "MAIL_SENDER": SENDER,
             "FRONTEND_BASE_URL": FRONTEND,
+            "CORS_ALLOW_ORIGIN": CONSOLE,
         }
     )
     os.environ.pop("AWS_ENDPOINT_URL", None)

@@ -74,7 +74,7 @@ def clean_environment() -> dict[str, str]:
     return {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("AWS_", "TABLE_", "JWT", "JWKS", "MAIL_", "FRONTEND"))
+        if not key.startswith(("AWS_", "TABLE_", "JWT", "JWKS", "MAIL_", "FRONTEND", "CORS_"))
     }
 
 
