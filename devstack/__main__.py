@@ -108,7 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument(
         "--frontend-url",
         default=None,
-        help="where the links in emails point (default: the console this stack serves)",
+        help="the front end the links in emails open and the API answers by CORS "
+        "(default: the console this stack serves)",
     )
     run.add_argument("--no-seed", action="store_true", help="start empty, without demo data")
     run.set_defaults(handler=cmd_run)

@@ -476,7 +476,8 @@ def run(
 ) -> None:
     """Run the stack until a stop signal. The console is served on ``console_port`` (0:
     any free one; ``console_url`` in stack.json says which); the links in the emails
-    point at it unless ``frontend_url`` names another front end: see :func:`links_base`."""
+    point at it, and the API lets its origin read the answers (CORS), unless
+    ``frontend_url`` names another front end (Vite's dev server, say): see :func:`links_base`."""
     state_dir.mkdir(parents=True, exist_ok=True)
     check_free(host, api_port, aws_port, state_dir, console_port)
     outbox = state_dir / "outbox"
@@ -506,7 +507,9 @@ def run(
             session = boto3.session.Session(aws_access_key_id="local", aws_secret_access_key="local")  # noqa: S106
             stack = provision(session, emulator.endpoint, REGION, STAGE, MAIL_DOMAIN)
             api_url = f"http://{host}:{api_port}"
-            environment = app_environment(stack, links_base(console.url, frontend_url))
+            # The front end the emails open is the one whose pages may read the API.
+            front_end = links_base(console.url, frontend_url)
+            environment = app_environment(stack, front_end, front_end)
             os.environ.update(environment)
             console.start(
                 ConsoleConfig(
