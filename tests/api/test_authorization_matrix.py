@@ -128,6 +128,15 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
         "editor": 200,
         "admin": 200,
     },
+    ("GET", "/me/organizations"): {
+        "anonymous": 401,
+        "bad_token": 403,
+        "outsider": 200,
+        "requester": 200,
+        "editor": 200,
+        "demoted": 200,
+        "admin": 200,
+    },
     ("GET", "/me/notifications"): {
         "anonymous": 401,
         "bad_token": 403,
