@@ -79,6 +79,8 @@ def test_nora_asks_by_clicks_alice_accepts_from_her_envelope_and_noras_email_sho
 
     # WHEN Alice signs in: her envelope's badge says one request is pending
     alice_tab = console.open_signed_in(alice)
+    expect(alice_tab.get_by_role("heading", level=1, name=words.my_organizations)).to_be_visible()
+    expect(alice_tab.get_by_role("main").get_by_role("link", name="Base Adresse Nationale")).to_be_visible()
     bell = envelope(alice_tab, words)
     expect(bell).to_have_accessible_name(words.notifications_one)
     expect(bell).to_have_text(re.compile(r"1$"))
