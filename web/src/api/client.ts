@@ -22,13 +22,8 @@ export interface Page<T> {
   next_cursor: string | null
 }
 
-/** One of the caller's organizations, as `GET /me/organizations` lists them (the route
- * the console asks the contract for; until the generated schema has it, typed here). */
-export interface MyOrganization {
-  id: string
-  name: string
-  role: Role
-}
+/** One of the caller's organizations, as `GET /me/organizations` lists them. */
+export type MyOrganization = Schemas['MyOrganization']
 
 /** A refusal by the API, reduced to what a sentence needs: never shown raw. */
 export class ApiError extends Error {

@@ -223,6 +223,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/me/organizations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organizations the caller is a member of, with the caller's role: those the caller administers first, then in a stable order */
+        get: operations["listMyOrganizations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/me/notifications": {
         parameters: {
             query?: never;
@@ -318,6 +335,18 @@ export interface components {
         };
         MemberPage: {
             items: components["schemas"]["Member"][];
+            next_cursor: string | null;
+        };
+        MyOrganization: {
+            id: string;
+            name: string;
+            /** @enum {string} */
+            role: "admin" | "editor";
+            /** Format: date-time */
+            since: string;
+        };
+        MyOrganizationPage: {
+            items: components["schemas"]["MyOrganization"][];
             next_cursor: string | null;
         };
         Decision: {
@@ -1229,6 +1258,66 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MembershipRequestPage"];
+                };
+            };
+            /** @description Invalid parameters or cursor (code: invalid_request, invalid_cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Token refused, or forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description API Gateway's rate limit; Retry-After: 1 (code: too_many_requests) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listMyOrganizations: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque; the next_cursor of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of organizations */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyOrganizationPage"];
                 };
             };
             /** @description Invalid parameters or cursor (code: invalid_request, invalid_cursor) */

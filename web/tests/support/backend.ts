@@ -275,9 +275,10 @@ export class FakeBackend {
       return json(200, { items, next_cursor: null })
     }
     if (call.method === 'GET' && call.path === '/me/organizations') {
-      const items: MyOrganization[] = this.orgs
-        .filter((o) => this.roleOf(o.id, user.id))
-        .map((o) => ({ id: o.id, name: o.name, role: this.roleOf(o.id, user.id) as Role }))
+      const items: MyOrganization[] = this.orgs.flatMap((o) => {
+        const mine = this.members.get(o.id)?.find((m) => m.user_id === user.id)
+        return mine ? [{ id: o.id, name: o.name, role: mine.role, since: mine.since }] : []
+      })
       return json(200, { items, next_cursor: null })
     }
     if (call.method === 'POST' && call.path === '/organizations') {
