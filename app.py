@@ -2,7 +2,7 @@
 
 from chalice import Chalice
 
-from chalicelib.api import auth, membership_requests, meta, organizations
+from chalicelib.api import auth, cors, membership_requests, meta, organizations
 from chalicelib.api.http import normalize_errors
 from chalicelib.bootstrap import container
 from chalicelib.config import get_settings
@@ -12,10 +12,13 @@ from chalicelib.stream import process_records
 # JSON object each, addresses redacted (chalicelib/observability.py), not Chalice's text.
 app = Chalice(app_name="adhesion", configure_logs=False)
 app.register_middleware(normalize_errors, "http")
+app.register_middleware(cors.middleware(lambda: container().cors), "http")
 app.register_blueprint(auth.bp)
 app.register_blueprint(meta.bp)
 app.register_blueprint(organizations.bp)
 app.register_blueprint(membership_requests.bp)
+# After every blueprint: a preflight route for each of their paths.
+cors.add_preflights(app, lambda: container().cors)
 
 
 @app.on_dynamodb_record(

@@ -11,7 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import environment, fanout, operations, report
+from bench import console, environment, fanout, operations, report
 from bench.meter import Meter
 from devstack import emulator
 
@@ -50,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-cold-start", action="store_true")
     parser.add_argument("--no-latency", action="store_true")
     parser.add_argument("--no-growth", action="store_true", help="skip the local stack's growth")
+    parser.add_argument("--no-console", action="store_true", help="skip the console's first-visit bytes")
     parser.add_argument("--latency-requests", type=int, default=300, help="requests per route (300)")
     parser.add_argument("--cold-start-runs", type=int, default=11, help="fresh processes per path (11)")
     parser.add_argument("--out", type=Path, default=RESULTS)
@@ -60,6 +61,10 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("bench").setLevel(logging.INFO)
     started = time.perf_counter()
 
+    console_size = None
+    if not args.no_console:
+        logger.info("the console's first visit")
+        console_size = console.first_visit()
     latency = None
     if not args.no_latency:
         logger.info("latency through the local stack (%d requests per route)", args.latency_requests)
@@ -89,15 +94,15 @@ def main(argv: list[str] | None = None) -> int:
         meter.uninstall()
         issuer.stop()
     flat = operations.flat_ratio(runs)
-    text = report.render(runs, flat, fan, cold, latency, time.perf_counter() - started, growth)
+    text = report.render(runs, flat, fan, cold, latency, time.perf_counter() - started, growth, console_size)
     args.out.write_text(text, encoding="utf-8")
     sys.stdout.write(text)
     logger.info("written to %s", args.out)
-    _warn_about_targets(runs, flat, fan, cold, growth)
+    _warn_about_targets(runs, flat, fan, cold, growth, console_size)
     return 0
 
 
-def _warn_about_targets(runs, flat: float, fan, cold, growth: dict | None) -> None:
+def _warn_about_targets(runs, flat: float, fan, cold, growth: dict | None, console_size: dict | None) -> None:
     """A benchmark reports rather than fails (tests/cost/ is the gate); it says what it missed."""
     for row in runs[-1].rows:
         if not row.at_floor:
@@ -115,6 +120,8 @@ def _warn_about_targets(runs, flat: float, fan, cold, growth: dict | None) -> No
         logger.warning("cold start ratio above 1.25: %s, %.2f", *cold.worst)
     if growth is not None and growth["ratio"] > 1.5:
         logger.warning("local stack growth above 1.5: %.2f", growth["ratio"])
+    if console_size is not None and console_size["kb"] > console.BUDGET_KB:
+        logger.warning("%s, above the budget of %d KB", console.line(console_size), console.BUDGET_KB)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,9 @@ For each size the emulator starts empty, the organization is seeded (``bench.see
 every operation runs once inside ``Meter.measure()``. Pages hold ``PAGE`` items, so that
 the smallest organization fills them too, and "deep" pages start from the middle of the
 listing; the inbox's admin also administers a second organization of 40 pending requests,
-so that the inbox shows its 50 items whatever the size of the first.
+so that the inbox shows its 50 items whatever the size of the first. Another user
+belongs to as many organizations as the first has members (``MEMBERSHIPS`` at most):
+their list costs one page whatever their number.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ from devstack import emulator
 PAGE = 5
 HISTORY = 1000
 HISTORIAN = "hist000001"
+# A member of as many organizations as the measured one has members, up to MEMBERSHIPS.
+JOINER = "join000001"
+MEMBERSHIPS = 10_000
 NEWCOMERS = ("new0000001", "new0000002", "new0000003")
 
 
@@ -81,6 +86,10 @@ FLOORS: dict[str, Floor] = {
     "GET /me/membership-requests (first page)": Floor({"Query": 1}, "one index page (GSI2)"),
     "GET /me/membership-requests (deep page)": Floor({"Query": 1}, "the same, from the cursor's key"),
     "GET /me/membership-requests?status=accepted": Floor({"Query": 1}, "one index page (GSI3)"),
+    "GET /me/organizations (first page)": Floor(
+        {"Query": 1}, "one index page (GSI2): each member item names its organization"
+    ),
+    "GET /me/organizations (deep page)": Floor({"Query": 1}, "the same, from the cursor's key"),
     "GET /me/notifications (2 organizations)": Floor(
         {"Query": 3, "BatchGetItem": 1},
         "caller's admin organizations (GSI2), their items, a page per organization with pending requests",
@@ -101,7 +110,9 @@ FLOORS: dict[str, Floor] = {
         _ONE_READ, "one read of 2 keys: the request, the caller's membership"
     ),
     "POST .../{id}/accept": Floor(
-        _READ_AND_COMMIT, "read request and caller's membership, one transaction re-checking both"
+        _READ_AND_COMMIT,
+        "read request, caller's membership and the organization (its name goes into the new "
+        "member's item), one transaction re-checking the first two",
     ),
     "stream: accepted": Floor(
         _STREAM_OUTCOME,
@@ -109,7 +120,9 @@ FLOORS: dict[str, Floor] = {
         "then one round write",
         ses=1,
     ),
-    "POST .../{id}/refuse": Floor(_READ_AND_COMMIT, "the same"),
+    "POST .../{id}/refuse": Floor(
+        _READ_AND_COMMIT, "read request and caller's membership, one transaction re-checking both"
+    ),
     "stream: refused": Floor(_STREAM_OUTCOME, "the same", ses=1),
     "DELETE .../{id} (withdraw)": Floor(_READ_AND_COMMIT, "the same"),
     "stream: withdrawn": Floor({}, "no email for a withdrawal: nothing read"),
@@ -172,9 +185,10 @@ def run_size(members: int, issuer, meter: Meter) -> SizeRun:
             2, members=1, pending=40, admins=1, name="Administration centrale", first_members=(org.admins[0],)
         )
         history = list(seed.history(HISTORIAN, HISTORY))
-        run.seeded_items = emulator.put_items(environment.TABLE, [*org.items, *side.items, *history])
+        joined = seed.memberships(JOINER, min(members, MEMBERSHIPS))
+        run.seeded_items = emulator.put_items(environment.TABLE, [*org.items, *side.items, *history, *joined])
         with application(issuer, stream_arn) as (http, stream):
-            _operations(run, org, history, http, stream, meter)
+            _operations(run, org, history, joined, http, stream, meter)
     run.seconds = time.perf_counter() - started
     return run
 
@@ -183,6 +197,7 @@ def _operations(
     run: SizeRun,
     org: seed.SeededOrganization,
     history: list[dict[str, Any]],
+    joined: list[dict[str, Any]],
     http: Http,
     stream: Stream,
     meter: Meter,
@@ -202,6 +217,9 @@ def _operations(
     request_cursor = _cursor(_middle(pending, "GSI1SK", ""), ("PK", "SK", "GSI1PK", "GSI1SK"))
     mine_cursor = _cursor(
         _middle(history, "GSI2SK", keys.REQUEST_SK_PREFIX, reverse=True), ("PK", "SK", "GSI2PK", "GSI2SK")
+    )
+    organizations_cursor = _cursor(
+        _middle(joined, "GSI2SK", keys.USER_MEMBERSHIP_PREFIX), ("PK", "SK", "GSI2PK", "GSI2SK")
     )
 
     api = "api"
@@ -250,6 +268,18 @@ def _operations(
         api,
         lambda: http.call("GET", f"/me/membership-requests?status=accepted&limit={PAGE}", HISTORIAN),
     )
+    page = measure(
+        "GET /me/organizations (first page)",
+        api,
+        lambda: http.call("GET", f"/me/organizations?limit={PAGE}", JOINER),
+    )
+    _full(page, "organizations first page")
+    page = measure(
+        "GET /me/organizations (deep page)",
+        api,
+        lambda: http.call("GET", f"/me/organizations?limit={PAGE}&cursor={organizations_cursor}", JOINER),
+    )
+    _full(page, "organizations deep page")
     inbox = measure(
         "GET /me/notifications (2 organizations)", api, lambda: http.call("GET", "/me/notifications", admin)
     )

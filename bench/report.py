@@ -8,7 +8,7 @@ import platform
 import sys
 from importlib import metadata
 
-from bench import coldstart, cost, fanout
+from bench import coldstart, console, cost, fanout
 from bench.operations import SizeRun
 from chalicelib.persistence import keys
 
@@ -63,6 +63,7 @@ def render(
     latency: dict | None,
     seconds: float,
     growth: dict | None = None,
+    console_size: dict | None = None,
 ) -> str:
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     reference = next((run for run in runs if run.members == 1000), runs[-1])
@@ -125,7 +126,8 @@ def render(
         "",
         "Each size starts from an empty emulator, seeded directly (items built by",
         "`chalicelib.persistence.items`' builders over the PynamoDB models), then every operation runs",
-        "through the real code paths. A user with 1,000 past requests is in every size.",
+        "through the real code paths. A user with 1,000 past requests is in every size, and one who",
+        "belongs to as many organizations as the measured one has members (10,000 at most).",
         "",
         _row("operation", *(f"{run.members:,}: calls / RCU / WCU / items" for run in runs)),
         "|---|" + "---|" * len(runs),
@@ -162,6 +164,8 @@ def render(
         lines += _growth(growth)
     lines += _cost(reference)
     lines += _decisions(fan)
+    if console_size is not None:
+        lines += _console(console_size)
     return "\n".join(lines) + "\n"
 
 
@@ -427,6 +431,29 @@ def _cost(reference: SizeRun) -> list[str]:
         f"{member} bytes, a pending request with a 90-character comment {request} bytes), and sooner",
         "where decided requests are kept as history, as udata does. The single-table flow costs the",
         "same at any size.",
+        "",
+    ]
+    return lines
+
+
+def _console(size: dict) -> list[str]:
+    lines = [
+        "## 8. The web console's first visit",
+        "",
+        "The JavaScript and CSS that `web/dist/index.html` loads (scripts, stylesheets, module",
+        "preloads; no route is lazy, so that is all a first visit downloads, `config.json` aside),",
+        "each gzipped at level 9 as a server would send it, measured by `web/scripts/size.mjs`",
+        "(1 KB = 1,000 bytes).",
+        "",
+        "| file | gzipped bytes |",
+        "|---|---|",
+    ]
+    lines += [_row(f"`{path}`", f"{size_:,}") for path, size_ in size["files"].items()]
+    lines += [
+        "",
+        console.line(size),
+        "",
+        f"(The budget is {console.BUDGET_KB} KB: `make test` fails above it, with `npm run size`.)",
         "",
     ]
     return lines

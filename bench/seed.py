@@ -94,7 +94,7 @@ def organization(
         (seeded.admins if role is Role.ADMIN else seeded.editors).append(user_id)
         seeded.items.append(
             items.membership_item(
-                Membership(oid, user_id, f"User {user_id}", role, created + timedelta(seconds=i))
+                Membership(oid, user_id, f"User {user_id}", role, created + timedelta(seconds=i), seeded.name)
             ).serialize()
         )
         if i < admins + ACTORS:
@@ -144,3 +144,25 @@ def history(user_id: str, requests: int, first_org: int = 1000) -> Iterator[dict
         if status is RequestStatus.ACCEPTED:
             item.role = Role.EDITOR.value
         yield item.serialize()
+
+
+def memberships(user_id: str, count: int, first_org: int = 100_000) -> list[dict[str, Any]]:
+    """``count`` organizations ``user_id`` belongs to (admin of every third), each with its
+    item and the user's member item: the organizations of someone in many."""
+    from chalicelib.persistence import items
+
+    seeded: list[dict[str, Any]] = []
+    for k in range(count):
+        number = first_org + k
+        organization = Organization(
+            org_id(number), f"Organisation {number}", "Données publiques", EPOCH, 1, 1, 0
+        )
+        role = Role.ADMIN if k % 3 == 0 else Role.EDITOR
+        since = EPOCH + timedelta(seconds=k)
+        seeded.append(items.organization_item(organization, user_id).serialize())
+        seeded.append(
+            items.membership_item(
+                Membership(organization.id, user_id, f"User {user_id}", role, since, organization.name)
+            ).serialize()
+        )
+    return seeded

@@ -38,6 +38,12 @@ class Container:
         self.clock = utc_now
 
     @functools.cached_property
+    def cors(self):
+        from chalicelib.api.cors import CorsPolicy
+
+        return CorsPolicy(self.settings.cors_allow_origin)
+
+    @functools.cached_property
     def repository(self):
         from chalicelib.persistence.membership import PynamoMembershipRepository
 

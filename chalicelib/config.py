@@ -9,12 +9,27 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 
 def _csv(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+_ORIGIN = re.compile(r"https?://[a-z0-9.-]+(:[0-9]{1,5})?")
+
+
+def _origin(value: str) -> str:
+    """One origin as a browser sends it (``scheme://host[:port]``, lower case, no path), or
+    ``''``. A wildcard or a list is refused: only the console may read the API's answers."""
+    origin = value.strip().rstrip("/").lower()
+    if origin and not _ORIGIN.fullmatch(origin):
+        raise ValueError(
+            f"CORS_ALLOW_ORIGIN must be one origin such as https://console.example.org, not {value!r}"
+        )
+    return origin
 
 
 @dataclass(frozen=True)
@@ -36,6 +51,9 @@ class Settings:
     mail_sender_name: str
     mail_configuration_set: str
     frontend_base_url: str
+    # The web console's origin, the one origin whose pages may call the API from a
+    # browser (CORS); '' for none.
+    cors_allow_origin: str
     max_pending_requests: int
     request_cooldown_seconds: int
     max_admin_emails: int
@@ -73,6 +91,7 @@ class Settings:
             mail_sender_name=env.get("MAIL_SENDER_NAME", "Adhesion"),
             mail_configuration_set=env.get("MAIL_CONFIGURATION_SET", ""),
             frontend_base_url=env.get("FRONTEND_BASE_URL", "").rstrip("/"),
+            cors_allow_origin=_origin(env.get("CORS_ALLOW_ORIGIN", "")),
             max_pending_requests=int(env.get("MAX_PENDING_REQUESTS", "10")),
             # Asking the same organization again (after a withdrawal or a refusal) waits this
             # long, so that a loop of requests cannot flood its admins with emails.

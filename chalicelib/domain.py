@@ -78,11 +78,15 @@ class Organization:
 
 @dataclass(frozen=True)
 class Membership:
+    """A user's place in an organization: ``name`` is the member's, ``organization_name``
+    the organization's (what the member's list of organizations shows)."""
+
     organization_id: str
     user_id: str
     name: str
     role: Role
     since: datetime
+    organization_name: str
 
 
 @dataclass(frozen=True)

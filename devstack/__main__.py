@@ -29,6 +29,7 @@ def cmd_run(args) -> int:
             args.state_dir.resolve(),
             args.frontend_url,
             with_seed=not args.no_seed,
+            console_port=args.console_port,
         )
     except StackError as error:
         print(f"make run: {error}", file=sys.stderr)
@@ -102,9 +103,13 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--api-port", type=int, default=8000)
     run.add_argument("--aws-port", type=int, default=5005)
     run.add_argument(
+        "--console-port", type=int, default=8080, help="the web console's port (0: any free one)"
+    )
+    run.add_argument(
         "--frontend-url",
         default=None,
-        help="where the links in emails point (default: the API itself, whose routes have the links' paths)",
+        help="the front end the links in emails open and the API answers by CORS "
+        "(default: the console this stack serves)",
     )
     run.add_argument("--no-seed", action="store_true", help="start empty, without demo data")
     run.set_defaults(handler=cmd_run)

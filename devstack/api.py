@@ -10,7 +10,8 @@ system allows. And the errors the gateway answers itself (no token, a denying
 authorizer, no such route) have the deployed stage's shape, ``{"code", "message"}``
 from ``infra/app-merge.yaml``'s ``GatewayResponses``, where ``chalice local`` answers
 ``{"message": ...}``: a link in a local email opened without a token reads like the
-API's other errors.
+API's other errors. They carry the same CORS headers as deployed, naming the console's
+origin (``CORS_ALLOW_ORIGIN``), so that the console reads them.
 
 Under ``make run`` (``--watch-stdin``) it is a child that must not outlive its parent,
 however the parent ends: its standard input is a pipe from the parent, and reaching
@@ -39,6 +40,8 @@ from typing import Any
 from chalice.local import ChaliceRequestHandler, ForbiddenError, NotAuthorizedError, ThreadedHTTPServer
 
 ROOT = Path(__file__).resolve().parent.parent
+# What the gateway's errors carry for the web console (infra/app-merge.yaml).
+CORS_HEADERS = frozenset({"Access-Control-Allow-Origin", "Access-Control-Expose-Headers", "Vary"})
 
 
 class BurstHTTPServer(ThreadedHTTPServer):
@@ -82,11 +85,30 @@ def as_deployed(error: Exception, body: bytes | None) -> tuple[int, dict[str, st
     # $context.error.messageString is a JSON string, quotes included.
     template = response["ResponseTemplates"]["application/json"]
     rendered = template.replace("$context.error.messageString", json.dumps(message or ""))
-    headers = {"Content-Type": "application/json"} | {
-        name: value.strip("'")
-        for name, value in response.get("ResponseParameters", {}).get("Headers", {}).items()
-    }
+    headers = {"Content-Type": "application/json"} | response_headers(response, console_origin())
     return int(response["StatusCode"]), headers, rendered.encode()
+
+
+def console_origin() -> str:
+    """The stage's ``ConsoleOrigin`` parameter, locally: the app's own CORS origin
+    (``CORS_ALLOW_ORIGIN``, which ``devstack.stack.app_environment`` sets)."""
+    from chalicelib.config import get_settings
+
+    return get_settings().cors_allow_origin
+
+
+def response_headers(response: dict[str, Any], origin: str) -> dict[str, str]:
+    """A gateway response's headers as API Gateway sends them: each a quoted literal, or
+    the ``ConsoleOrigin`` parameter quoted (``!Sub "'${ConsoleOrigin}'"``). Without a
+    console (``origin`` empty) the CORS headers are left out, as the app leaves out its own."""
+    headers = {}
+    for name, value in response.get("ResponseParameters", {}).get("Headers", {}).items():
+        if isinstance(value, dict):
+            value = value["Fn::Sub"].replace("${ConsoleOrigin}", origin)
+        headers[name] = value.strip("'")
+    if not origin:
+        headers = {name: value for name, value in headers.items() if name not in CORS_HEADERS}
+    return headers
 
 
 class GatewayRequestHandler(ChaliceRequestHandler):

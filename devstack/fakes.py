@@ -148,6 +148,14 @@ class InMemoryMembershipRepository:
         admins = [m for (o, _), m in self.members.items() if o == org_id and m.role is Role.ADMIN]
         return sorted(admins, key=lambda m: (m.since.isoformat(), m.user_id))[:limit]
 
+    def list_user_organizations(self, user_id: str, limit: int, cursor: str | None) -> Page[Membership]:
+        # The order of GSI2SK, MEMBER#<role>#<org_id>: those administered first.
+        def position(membership: Membership) -> tuple[str, str]:
+            return (membership.role.value, membership.organization_id)
+
+        mine = sorted((m for (_, u), m in self.members.items() if u == user_id), key=position)
+        return self._page(mine, limit, cursor, f"user-organizations:{user_id}", position)
+
     def admin_organization_ids(self, user_id: str, limit: int) -> list[str]:
         return sorted(o for (o, u), m in self.members.items() if u == user_id and m.role is Role.ADMIN)[
             :limit
@@ -240,6 +248,13 @@ class InMemoryMembershipRepository:
 
     def find_request_with_membership(self, org_id: str, request_id: str, user_id: str):
         return self.requests.get((org_id, request_id)), self.members.get((org_id, user_id))
+
+    def find_request_for_acceptance(self, org_id: str, request_id: str, user_id: str):
+        return (
+            self.requests.get((org_id, request_id)),
+            self.members.get((org_id, user_id)),
+            self.organizations_by_id.get(org_id),
+        )
 
     @staticmethod
     def _stamp(request: MembershipRequest) -> str:

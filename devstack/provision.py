@@ -20,8 +20,10 @@ from infra.template import load_template
 # Resource types the emulator's CloudFormation creates faithfully enough to use.
 CLOUDFORMATION_TYPES = frozenset({"AWS::DynamoDB::Table", "AWS::SQS::Queue"})
 LOCAL_STACK_NAME = "adhesion-local"
-# Local sign-in uses the admin password flow; the deployed client only allows SRP.
-LOCAL_AUTH_FLOWS = ("ALLOW_ADMIN_USER_PASSWORD_AUTH",)
+# Local sign-in sends the password, where the deployed client only allows SRP: the tools
+# with the admin flow (make token, the seed), the web console's sign-in form from the
+# browser with InitiateAuth USER_PASSWORD_AUTH (no AWS credentials there).
+LOCAL_AUTH_FLOWS = ("ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_USER_PASSWORD_AUTH")
 
 _SUB_NAME = re.compile(r"\$\{([A-Za-z0-9]+)(?:\.[A-Za-z0-9.]+)?\}")
 

@@ -2,13 +2,14 @@
 
 One process owns everything it starts: the moto server (a thread), the stateful
 resources created from infra/template.yaml, the API as ``chalice local`` serves it (a
-child process, ``devstack.api``: real authorizer, a backlog that takes a burst), and the
-stream pump (a thread running the app's own stream function).
+child process, ``devstack.api``: real authorizer, a backlog that takes a burst), the
+stream pump (a thread running the app's own stream function) and the web console
+(``devstack.console``, a thread serving web/dist and its /config.json).
 
-Ctrl-C, SIGTERM and SIGHUP stop them all alike, in an order that loses nothing: the API
-first (nothing new is written), then the pump, once it has delivered what the stream
-already holds (for at most ``DRAIN_SECONDS``), then the emulator. Nothing outlives the
-stack however it ends (``devstack.lifecycle``).
+Ctrl-C, SIGTERM and SIGHUP stop them all alike, in an order that loses nothing: the
+console and the API first (nothing new is written), then the pump, once it has delivered
+what the stream already holds (for at most ``DRAIN_SECONDS``), then the emulator. Nothing
+outlives the stack however it ends (``devstack.lifecycle``).
 """
 
 from __future__ import annotations
@@ -22,12 +23,14 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from devstack import lifecycle
+from devstack.console import BUILD_ADVICE, ConsoleConfig, ConsoleServer
 from devstack.emulator import Emulator, port_is_free
 from devstack.outbox import Outbox
 from devstack.provision import LocalStack, provision
@@ -73,8 +76,19 @@ class LambdaContext:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
-def app_environment(stack: LocalStack, frontend_url: str) -> dict[str, str]:
-    """What the Lambda functions would find in their environment, pointed at the emulator."""
+def origin_of(url: str | None) -> str:
+    """The origin (``scheme://host[:port]``) of ``url``, as a browser sends it in ``Origin``;
+    ``''`` for none."""
+    if not url:
+        return ""
+    parts = urllib.parse.urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def app_environment(stack: LocalStack, frontend_url: str, console_url: str | None = None) -> dict[str, str]:
+    """What the Lambda functions would find in their environment, pointed at the emulator.
+    ``console_url``: where the web console is served; its origin is the one the API lets
+    read its answers from a browser (``CORS_ALLOW_ORIGIN``); without it, none may."""
     return {
         "AWS_ACCESS_KEY_ID": "local",
         "AWS_SECRET_ACCESS_KEY": "local",
@@ -89,19 +103,19 @@ def app_environment(stack: LocalStack, frontend_url: str) -> dict[str, str]:
         "MAIL_SENDER": stack.mail_sender,
         "MAIL_CONFIGURATION_SET": stack.mail_configuration_set,
         "FRONTEND_BASE_URL": frontend_url,
+        "CORS_ALLOW_ORIGIN": origin_of(console_url),
         # For the operators' command line (python -m ops redrive) against the local stack.
         "NOTIFY_FAILURE_QUEUE_URL": stack.failure_queue_url,
     }
 
 
-def links_base(api_url: str, frontend_url: str | None) -> str:
-    """Where the links in the local stack's emails point. Emails link to
-    ``/organizations/<id>`` and ``/organizations/<id>/membership-requests/<id>``
-    (``chalicelib.services.messages.Links``, the one place that builds them), the very
-    paths of the API's GET routes: until a web console serves pages there, a link opens
-    the API's answer (the resource with a token, 401 ``unauthorized`` without) rather
-    than a refused connection."""
-    return frontend_url or api_url
+def links_base(console_url: str, frontend_url: str | None) -> str:
+    """Where the links in the local stack's emails point: the console ``make run``
+    serves, whose pages are the links' paths (``/organizations/<id>``,
+    ``/organizations/<id>/membership-requests/<id>``, built by
+    ``chalicelib.services.messages.Links`` alone), unless ``--frontend-url`` names
+    another front end."""
+    return frontend_url or console_url
 
 
 def read_stack_json(state_dir: Path) -> dict[str, Any]:
@@ -124,7 +138,7 @@ def environment_of(stack_json: dict[str, Any]) -> dict[str, str]:
     ``stack_json``: what a tool run beside it (``python -m ops --local``) needs. KeyError
     names what an older stack.json lacks."""
     stack = LocalStack(**{f.name: stack_json[f.name] for f in dataclasses.fields(LocalStack)})
-    return app_environment(stack, stack_json["frontend_base_url"])
+    return app_environment(stack, stack_json["frontend_base_url"], stack_json.get("console_url"))
 
 
 def stream_settings() -> tuple[int, int]:
@@ -377,21 +391,31 @@ def seed(cognito, stack: LocalStack, api_url: str, pump: Pump) -> dict[str, Any]
 
 def banner(stack_json: dict[str, Any]) -> str:
     api, org = stack_json["api_url"], stack_json["demo"]["organization_id"]
+    console = stack_json["console_url"]
     users = stack_json["demo"]["users"]
     lines = [
         "",
         "Adhesion is running (Ctrl-C stops everything).",
+        f"  Console      {console}",
         f"  API          {api}",
         f"  AWS emulator {stack_json['aws_endpoint_url']}  (region {stack_json['region']})",
         f"  State        {stack_json['state_dir']}/stack.json",
-        f"  Outbox       {stack_json['state_dir']}/outbox/  (list: make outbox)",
-        f'  Organization {org}  "Base Adresse Nationale"',
+        f"  Outbox       {stack_json['state_dir']}/outbox/  (list: make outbox; links open the console)",
+        f'  Organization {console}/organizations/{org}  "Base Adresse Nationale"',
         "",
-        "Demo users (fresh ID tokens: make token USER=<name>):",
+        f"Sign in at {console} as a demo user (email, password):",
     ]
     for key, user in users.items():
-        lines.append(f"  {key:<6} {user['name']:<14} {user['role'] or 'not a member':<13} {user['email']}")
-    lines += ["", "Paste these to walk the flow:", ""]
+        lines.append(
+            f"  {key:<6} {user['name']:<14} {user['role'] or 'not a member':<13} "
+            f"{user['email']:<19} {user['password']}"
+        )
+    lines += [
+        "Nora asks to join from the organization's page; Alice accepts from the envelope (top right).",
+        "",
+        "Or walk the flow with curl (fresh ID tokens: make token USER=<name>):",
+        "",
+    ]
     for key, user in users.items():
         lines.append(f"export {key.upper()}='{user['id_token']}'")
     lines += [
@@ -423,18 +447,19 @@ def _write_json(path: Path, data: dict[str, Any]) -> None:
     temporary.replace(path)
 
 
-def check_free(host: str, api_port: int, aws_port: int, state_dir: Path) -> None:
-    """Refuse to start over a stack that is still running, naming it when it is ours."""
+def check_free(host: str, api_port: int, aws_port: int, state_dir: Path, console_port: int = 0) -> None:
+    """Refuse to start over a stack that is still running, naming it when it is ours.
+    Port 0 (any free port) is always free."""
     earlier = lifecycle.alive(state_dir)
-    for name, port in (("API", api_port), ("AWS emulator", aws_port)):
-        if not port_is_free(host, port):
+    for name, port in (("API", api_port), ("AWS emulator", aws_port), ("console", console_port)):
+        if port and not port_is_free(host, port):
             if earlier:
                 raise StackError(
                     f"port {port} on {host} ({name}) is already in use: {lifecycle.leftover_advice(earlier)}"
                 )
             raise StackError(
                 f"port {port} on {host} ({name}) is already in use; "
-                f"choose another, e.g. make run API_PORT=8010 AWS_PORT=5010"
+                f"choose another, e.g. make run API_PORT=8010 AWS_PORT=5010 CONSOLE_PORT=8090"
             )
     if earlier:
         raise StackError(f"{state_dir} is in use: {lifecycle.leftover_advice(earlier)}")
@@ -447,11 +472,14 @@ def run(
     state_dir: Path,
     frontend_url: str | None = None,
     with_seed: bool = True,
+    console_port: int = 0,
 ) -> None:
-    """Run the stack until a stop signal. The links in its emails point at
-    ``frontend_url``, by default at the API itself: see :func:`links_base`."""
+    """Run the stack until a stop signal. The console is served on ``console_port`` (0:
+    any free one; ``console_url`` in stack.json says which); the links in the emails
+    point at it, and the API lets its origin read the answers (CORS), unless
+    ``frontend_url`` names another front end (Vite's dev server, say): see :func:`links_base`."""
     state_dir.mkdir(parents=True, exist_ok=True)
-    check_free(host, api_port, aws_port, state_dir)
+    check_free(host, api_port, aws_port, state_dir, console_port)
     outbox = state_dir / "outbox"
     outbox.mkdir(exist_ok=True)
     Outbox(outbox).clear()
@@ -459,20 +487,39 @@ def run(
 
     stopping = threading.Event()
     emulator = Emulator(host, aws_port, outbox=outbox)
+    console: ConsoleServer | None = None
     api: subprocess.Popen | None = None
     pump: Pump | None = None
     with lifecycle.stop_signals(stopping):
         try:
             lifecycle.stop_with_parent()
             lifecycle.record(state_dir, run=os.getpid())
+            try:
+                console = ConsoleServer(host, console_port)
+            except OSError as error:
+                # Taken between check_free and now.
+                raise StackError(f"the console cannot listen on {host}:{console_port}: {error}") from error
+            if not console.built:
+                print(f"make run: {BUILD_ADVICE}; {console.url} says so until then.", file=sys.stderr)
             emulator.start()
             import boto3
 
             session = boto3.session.Session(aws_access_key_id="local", aws_secret_access_key="local")  # noqa: S106
             stack = provision(session, emulator.endpoint, REGION, STAGE, MAIL_DOMAIN)
             api_url = f"http://{host}:{api_port}"
-            environment = app_environment(stack, links_base(api_url, frontend_url))
+            # The front end the emails open is the one whose pages may read the API.
+            front_end = links_base(console.url, frontend_url)
+            environment = app_environment(stack, front_end, front_end)
             os.environ.update(environment)
+            console.start(
+                ConsoleConfig(
+                    api_url=api_url,
+                    region=stack.region,
+                    user_pool_id=stack.user_pool_id,
+                    client_id=stack.user_pool_client_id,
+                    cognito_endpoint=stack.aws_endpoint_url,
+                )
+            )
             api = start_api(host, api_port, environment, stdout=subprocess.DEVNULL if with_seed else None)
             lifecycle.record(state_dir, run=os.getpid(), api=api.pid)
             pump = Pump(stack, session)
@@ -481,6 +528,7 @@ def run(
             stack_json = stack.to_json() | {
                 "api_url": api_url,
                 "state_dir": str(state_dir),
+                "console_url": console.url,
                 "frontend_base_url": environment["FRONTEND_BASE_URL"],
             }
             if with_seed:
@@ -494,7 +542,7 @@ def run(
             if with_seed:
                 print(banner(stack_json), flush=True)
             else:
-                print(f"Adhesion is running on {api_url}", flush=True)
+                print(f"Adhesion is running: console {console.url}, API {api_url}", flush=True)
             while api.poll() is None:
                 stopping.wait(0.5)
             raise StackError(f"the API server exited with status {api.returncode}")
@@ -503,11 +551,19 @@ def run(
         finally:
             # From here on a stop signal is only noted: the clean-up is what it asks for.
             stopping.set()
-            _stop(state_dir, emulator, api, pump)
+            _stop(state_dir, emulator, console, api, pump)
 
 
-def _stop(state_dir: Path, emulator: Emulator, api: subprocess.Popen | None, pump: Pump | None) -> None:
+def _stop(
+    state_dir: Path,
+    emulator: Emulator,
+    console: ConsoleServer | None,
+    api: subprocess.Popen | None,
+    pump: Pump | None,
+) -> None:
     print("Stopping Adhesion…", flush=True)
+    if console is not None:
+        console.stop()
     if api is not None:
         stop_api(api)
     if pump is not None:

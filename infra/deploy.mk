@@ -23,6 +23,9 @@ BUILD_DIR = build/$(STAGE)
 TAGS = app=adhesion stage=$(STAGE)
 # The stage's sending domain, read from MAIL_SENDER in .chalice/config.json.
 MAIL_DOMAIN = $(shell $(PYTHON) -m infra.stages mail-domain $(STAGE))
+# The web console's origin, read from CORS_ALLOW_ORIGIN in .chalice/config.json: the
+# application stack's gateway errors name it (the functions read it from their environment).
+CONSOLE_ORIGIN = $(shell $(PYTHON) -m infra.stages console-origin $(STAGE))
 BUCKET = $(or $(ARTIFACT_BUCKET),<ARTIFACT_BUCKET>)
 # Each deployed application template is kept under its commit: rolling back is
 # deploying an earlier one again (docs/deploy.md, "Rollback").
@@ -48,7 +51,7 @@ ARCHIVE_APP = $(AWS) s3 cp $(BUILD_DIR)/packaged.yaml \
 DEPLOY_APP = $(AWS) cloudformation deploy --stack-name $(APP_STACK) \
 	--template-file $(BUILD_DIR)/packaged.yaml --no-fail-on-empty-changeset \
 	--capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND \
-	--parameter-overrides Stage=$(STAGE) --tags $(TAGS)
+	--parameter-overrides Stage=$(STAGE) ConsoleOrigin=$(CONSOLE_ORIGIN) --tags $(TAGS)
 
 define require-stage
 $(if $(filter $(STAGE),dev prod),,$(error STAGE must be dev or prod, e.g. make $@ STAGE=dev))

@@ -3,7 +3,8 @@ targets (``infra/deploy.mk``) and by the infrastructure tests.
 
 Run ``python -m infra.stages mail-domain STAGE`` for the domain a stage sends email
 from: the stateful stack's ``MailDomain`` parameter, so that it is written in one
-place only (the stage's ``MAIL_SENDER``).
+place only (the stage's ``MAIL_SENDER``). ``console-origin STAGE`` likewise gives the
+application stack's ``ConsoleOrigin`` parameter (the stage's ``CORS_ALLOW_ORIGIN``).
 """
 
 from __future__ import annotations
@@ -46,6 +47,16 @@ def mail_domain(stage: str, chalice_dir: Path = CHALICE_DIR) -> str:
     return domain
 
 
+def console_origin(stage: str, chalice_dir: Path = CHALICE_DIR) -> str:
+    """The web console's origin in ``stage``, as the application reads it."""
+    from chalicelib.config import Settings
+
+    origin = Settings.from_env(environment(stage, chalice_dir)).cors_allow_origin
+    if not origin:
+        raise ValueError(f"stage {stage!r} has no CORS_ALLOW_ORIGIN in .chalice/config.json")
+    return origin
+
+
 def policy_file(stage: str, function: str, chalice_dir: Path = CHALICE_DIR) -> Path:
     """The IAM policy file Chalice gives ``function`` in ``stage``."""
     functions = stage_config(stage, chalice_dir).get("lambda_functions", {})
@@ -75,10 +86,11 @@ def app_setting_names() -> frozenset[str]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=["mail-domain"])
+    parser.add_argument("what", choices=["mail-domain", "console-origin"])
     parser.add_argument("stage", choices=STAGES)
     args = parser.parse_args(argv)
-    sys.stdout.write(mail_domain(args.stage) + "\n")
+    value = mail_domain(args.stage) if args.what == "mail-domain" else console_origin(args.stage)
+    sys.stdout.write(value + "\n")
 
 
 if __name__ == "__main__":

@@ -180,7 +180,7 @@ class SupportService:
         """Make ``user_id`` an admin: a member is promoted; a user with a pending request
         has it accepted with the admin role (and is emailed as usual)."""
         # One read: the organization (it exists), the user's membership, their pending request.
-        _, member, pending = self._repository.get_organization_with_caller(org_id, user_id)
+        organization, member, pending = self._repository.get_organization_with_caller(org_id, user_id)
         if member is not None and member.role is Role.ADMIN:
             return AdminChange("unchanged", member)
         if member is not None:
@@ -204,7 +204,9 @@ class SupportService:
             decided_at=record.at,
             decided_by=UserRef(f"operator:{name}", f"{name} (support)"),
         )
-        new_member = Membership(org_id, pending.user.id, pending.user.name, Role.ADMIN, record.at)
+        new_member = Membership(
+            org_id, pending.user.id, pending.user.name, Role.ADMIN, record.at, organization.name
+        )
         self._repository.close_request_by_operator(pending, accepted, new_member, record)
         self._log(record)
         return AdminChange("accepted", new_member)

@@ -19,6 +19,8 @@ REGION = "eu-west-3"
 TABLE = "adhesion-test"
 SENDER = "no-reply@adhesion.test"
 FRONTEND = "https://adhesion.test"
+# The web console's origin: the one origin the API lets read its answers (CORS).
+CONSOLE = "https://console.adhesion.test"
 
 _issuer = Issuer()
 
@@ -41,6 +43,7 @@ def pytest_configure(config):
             "JWT_AUDIENCES": AUDIENCE,
             "MAIL_SENDER": SENDER,
             "FRONTEND_BASE_URL": FRONTEND,
+            "CORS_ALLOW_ORIGIN": CONSOLE,
         }
     )
     os.environ.pop("AWS_ENDPOINT_URL", None)
@@ -241,3 +244,15 @@ def items(aws):
 @pytest.fixture
 def item(aws):
     return lambda pk, sk: stored(REGION, TABLE, pk, sk)
+
+
+@pytest.fixture(scope="session")
+def built_console() -> None:
+    """web/dist as `make console` leaves it: built again when a source is newer (npm ci
+    first when the lockfile changed), so that no test reads a stale console. Under
+    `make test` it is already up to date, and this costs a glance at the files."""
+    from tests.make import make
+
+    result = make("console", timeout=900)
+    if result.returncode != 0:
+        pytest.fail(f"make console failed:\n{result.stdout}\n{result.stderr}", pytrace=False)

@@ -323,6 +323,18 @@ SCHEMAS = {
     },
     "MembershipRequestPage": page_of("MembershipRequest"),
     "MemberPage": page_of("Member"),
+    "MyOrganization": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["id", "name", "role", "since"],
+        "properties": {
+            "id": {"type": "string"},
+            "name": {"type": "string"},
+            "role": {"type": "string", "enum": ["admin", "editor"]},
+            "since": TIMESTAMP,
+        },
+    },
+    "MyOrganizationPage": page_of("MyOrganization"),
     "Decision": {
         "type": "object",
         "additionalProperties": False,
@@ -595,6 +607,20 @@ PATHS = {
                 "parameters": [status_param(None), LIMIT, CURSOR],
                 "responses": {
                     "200": ok("A page of requests", ref("MembershipRequestPage")),
+                    "400": error("Invalid parameters or cursor", "invalid_request", "invalid_cursor"),
+                },
+            }
+        )
+    },
+    "/me/organizations": {
+        "get": secured(
+            {
+                "operationId": "listMyOrganizations",
+                "summary": "The organizations the caller is a member of, with the caller's role: "
+                "those the caller administers first, then in a stable order",
+                "parameters": [LIMIT, CURSOR],
+                "responses": {
+                    "200": ok("A page of organizations", ref("MyOrganizationPage")),
                     "400": error("Invalid parameters or cursor", "invalid_request", "invalid_cursor"),
                 },
             }

@@ -21,6 +21,13 @@ def create_organization():
     return rep.organization(view.organization, view)
 
 
+@route(bp, "/me/organizations", methods=["GET"])
+def list_my_organizations():
+    request = bp.current_request
+    result = container().organizations.mine(caller_of(request), limit_param(request), cursor_param(request))
+    return rep.page(result, rep.my_organization)
+
+
 @route(bp, "/organizations/{org_id}", methods=["GET"])
 def get_organization(org_id):
     view = container().organizations.view(

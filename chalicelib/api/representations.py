@@ -45,6 +45,16 @@ def member(membership: Membership) -> dict[str, Any]:
     }
 
 
+def my_organization(membership: Membership) -> dict[str, Any]:
+    """An organization as its member's list shows it: the member's role and since when."""
+    return {
+        "id": membership.organization_id,
+        "name": membership.organization_name,
+        "role": membership.role.value,
+        "since": isoformat(membership.since),
+    }
+
+
 def membership_request(request: MembershipRequest) -> dict[str, Any]:
     return {
         "id": request.id,

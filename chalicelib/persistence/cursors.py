@@ -20,10 +20,17 @@ def encode_cursor(last_evaluated_key: dict[str, Any] | None) -> str | None:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None, key_names: Set[str], partition: tuple[str, str]):
+def decode_cursor(
+    cursor: str | None,
+    key_names: Set[str],
+    partition: tuple[str, str],
+    sort_prefix: tuple[str, str] | None = None,
+):
     """The key a page starts after, checked to be one this listing could have issued
-    (``key_names``, and ``partition``: the listing's partition key name and value), so
-    that a forged cursor cannot make DynamoDB fail or read another partition."""
+    (``key_names``, and ``partition``: the listing's partition key name and value;
+    ``sort_prefix``: its sort key's name and the prefix the listing reads, where two
+    listings share a partition), so that a forged cursor, or another listing's, cannot
+    make DynamoDB fail or read another partition."""
     if cursor is None:
         return None
     try:
@@ -43,5 +50,7 @@ def decode_cursor(cursor: str | None, key_names: Set[str], partition: tuple[str,
             raise InvalidCursor()
     name, expected = partition
     if key[name]["S"] != expected:
+        raise InvalidCursor()
+    if sort_prefix is not None and not key[sort_prefix[0]]["S"].startswith(sort_prefix[1]):
         raise InvalidCursor()
     return key

@@ -48,6 +48,8 @@ def membership_of(item: MembershipModel) -> domain.Membership:
         name=item.name,
         role=domain.Role(item.role),
         since=item.since,
+        # Items written before memberships named their organization have none.
+        organization_name=item.organization_name or "",
     )
 
 
@@ -151,6 +153,7 @@ def membership_item(membership: domain.Membership, model=MembershipModel) -> Mem
         name=membership.name,
         role=membership.role.value,
         since=membership.since,
+        organization_name=membership.organization_name,
         **membership_index_keys(membership),
     )
 

@@ -26,6 +26,11 @@ operator action         ORG#<org> / HISTORY#<moment>#<id>   GSI1 OPS#<month> / <
 Members are ordered oldest first (``<since>``), so that the founding admins are the
 ones emailed when there are many.
 
+A user's collection in GSI2 holds their memberships (``MEMBER#...``: the organizations
+they belong to, those they administer first, each member item carrying its
+organization's name) and their requests (``REQ#...``, newest last): each listing is one
+Query of it with ``begins_with``, and a listing's cursor must stay under its prefix.
+
 An organization's history is its partition's ``HISTORY#`` items: ``<moment>`` is a UTC
 timestamp of fixed width (microseconds), so one ``Query`` (``begins_with HISTORY#``,
 backwards) pages through it newest first. Operator actions are its first kind; other
@@ -88,8 +93,10 @@ REQUEST_SK_PREFIX = request_sk("")
 
 #: (org_id, role): GSI1PK of an organization's members of one role.
 members_by_role_pk = "ORG#{}#ROLE#{}".format
+#: What the ``GSI2SK`` of every membership starts with in its user's collection.
+USER_MEMBERSHIP_PREFIX = "MEMBER#"
 #: (role, org_id): GSI2SK of a membership in its user's collection.
-user_membership_sk = "MEMBER#{}#{}".format
+user_membership_sk = (USER_MEMBERSHIP_PREFIX + "{}#{}").format
 #: (org_id, status): GSI1PK of an organization's requests of one status.
 org_requests_pk = "ORG#{}#REQ#{}".format
 #: (user_id, status): GSI3PK of a user's requests of one status.

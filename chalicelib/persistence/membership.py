@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import Any
 
 from pynamodb.connection import Connection
@@ -194,7 +195,7 @@ class PynamoMembershipRepository:
         record: OperatorAction | None = None,
     ) -> Membership:
         t, org_pk = self._tables, keys.org_pk(member.organization_id)
-        changed = Membership(member.organization_id, member.user_id, member.name, role, member.since)
+        changed = replace(member, role=role)
         index_keys = membership_index_keys(changed)
         writes = Writes()
         if acting_admin_id is not None:
@@ -259,6 +260,33 @@ class PynamoMembershipRepository:
             keys.member_sk(user_id),
             members.role == Role.ADMIN.value,
             Forbidden(),
+        )
+
+    def list_user_organizations(self, user_id: str, limit: int, cursor: str | None) -> Page[Membership]:
+        """One Query page of the user's memberships (GSI2), those they administer first."""
+        members = self._tables.members
+        page = _page(
+            members.by_user.query,
+            keys.index_keys(2),
+            ("GSI2PK", keys.user_pk(user_id)),
+            members.gsi2sk.startswith(keys.USER_MEMBERSHIP_PREFIX),
+            limit,
+            cursor,
+            membership_of,
+            sort_prefix=("GSI2SK", keys.USER_MEMBERSHIP_PREFIX),
+        )
+        # Members who joined before their items named the organization: their names are
+        # read once, with the page's other such organizations (no call for newer items).
+        unnamed = [m.organization_id for m in page.items if not m.organization_name]
+        if not unnamed:
+            return page
+        names = {organization.id: organization.name for organization in self.organizations(unnamed)}
+        return Page(
+            [
+                replace(m, organization_name=m.organization_name or names.get(m.organization_id, ""))
+                for m in page.items
+            ],
+            page.next_cursor,
         )
 
     def admin_organization_ids(self, user_id: str, limit: int) -> list[str]:
@@ -354,6 +382,21 @@ class PynamoMembershipRepository:
         )
         return (request and request_of(request), member and membership_of(member))
 
+    def find_request_for_acceptance(self, org_id: str, request_id: str, user_id: str):
+        """The request, the user's membership and the organization, in one read: accepting
+        writes the organization's name into the new member's item."""
+        t, org_pk = self._tables, keys.org_pk(org_id)
+        request, member, organization = self._get_many(
+            (t.requests, org_pk, keys.request_sk(request_id)),
+            (t.members, org_pk, keys.member_sk(user_id)),
+            (t.organizations, org_pk, keys.ORG_SK),
+        )
+        return (
+            request and request_of(request),
+            member and membership_of(member),
+            organization and organization_of(organization),
+        )
+
     def list_organization_requests(
         self, org_id: str, status: RequestStatus, limit: int, cursor: str | None
     ) -> Page[MembershipRequest]:
@@ -370,12 +413,21 @@ class PynamoMembershipRepository:
             # Memberships share this partition (their GSI2SK has another prefix).
             query, number, partition = requests.by_user.query, 2, keys.user_pk(user_id)
             only_requests = requests.gsi2sk.startswith(keys.REQUEST_SK_PREFIX)
+            sort_prefix = ("GSI2SK", keys.REQUEST_SK_PREFIX)
         else:
             query, number = requests.by_user_status.query, 3
-            partition, only_requests = keys.user_requests_pk(user_id, status), None
+            partition, only_requests, sort_prefix = keys.user_requests_pk(user_id, status), None, None
         named = (f"GSI{number}PK", partition)
         return _page(
-            query, keys.index_keys(number), named, only_requests, limit, cursor, request_of, forward=False
+            query,
+            keys.index_keys(number),
+            named,
+            only_requests,
+            limit,
+            cursor,
+            request_of,
+            forward=False,
+            sort_prefix=sort_prefix,
         )
 
     def close_request(
@@ -474,11 +526,13 @@ def _page(
     of,
     *,
     forward=None,
+    sort_prefix: tuple[str, str] | None = None,
 ) -> Page:
     """One ``Query`` page of ``partition`` (its key's name and value) after ``cursor``,
     each item made a domain object by ``of``; ``forward``: oldest first, newest first,
-    or DynamoDB's default (None)."""
-    start = decode_cursor(cursor, key_names, partition)
+    or DynamoDB's default (None); ``sort_prefix``: the sort key's name and the prefix
+    ``condition`` reads, which a cursor must stay under."""
+    start = decode_cursor(cursor, key_names, partition, sort_prefix)
     results = query(
         partition[1],
         condition,

@@ -76,8 +76,13 @@ class OrganizationModel(_Item):
 class MembershipModel(_Item):
     """A member of an organization. ``PK: ORG#<org_id>``, ``SK: MEMBER#<user_id>``.
 
-    ``GSI1PK: ORG#<org_id>#ROLE#<role>``, ``GSI1SK: <user_id>`` (the admins to email);
+    ``GSI1PK: ORG#<org_id>#ROLE#<role>``, ``GSI1SK: <since>#<user_id>`` (the admins to email);
     ``GSI2PK: USER#<user_id>``, ``GSI2SK: MEMBER#<role>#<org_id>`` (a user's organizations).
+
+    ``organization_name`` is the organization's name, copied when the member joins, so that
+    a page of a user's organizations is one Query of GSI2 with nothing else to read. No
+    operation renames an organization; one that did would rewrite its members' items in
+    the same transaction. Items written before the copy have none (``null``).
     """
 
     organization_id = UnicodeAttribute()
@@ -85,6 +90,7 @@ class MembershipModel(_Item):
     name = UnicodeAttribute()
     role = UnicodeAttribute()
     since = UTCDateTimeAttribute()
+    organization_name = UnicodeAttribute(null=True)
     gsi1pk, gsi1sk, by_organization = _index(1)
     gsi2pk, gsi2sk, by_user = _index(2)
 

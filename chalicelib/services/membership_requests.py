@@ -79,7 +79,14 @@ class MembershipRequestService:
     def accept(
         self, caller: Caller, org_id: str, request_id: str, role: Role
     ) -> tuple[MembershipRequest, Membership]:
-        request = self._pending_for_decision(caller, org_id, request_id)
+        # The organization is read with the request: the new member's item names it.
+        request, membership, organization = self._repository.find_request_for_acceptance(
+            org_id, request_id, caller.user_id
+        )
+        request = self._decidable(request, membership)
+        if organization is None:
+            # Cannot happen (organizations are never deleted, and the decider is a member).
+            raise RequestNotFound()
         now = self._clock()
         accepted = replace(
             request,
@@ -88,12 +95,14 @@ class MembershipRequestService:
             decided_at=now,
             decided_by=UserRef(caller.user_id, caller.name),
         )
-        member = Membership(org_id, request.user.id, request.user.name, role, now)
+        member = Membership(org_id, request.user.id, request.user.name, role, now, organization.name)
         self._repository.close_request(request, accepted, new_member=member)
         return accepted, member
 
     def refuse(self, caller: Caller, org_id: str, request_id: str, reason: str | None) -> MembershipRequest:
-        request = self._pending_for_decision(caller, org_id, request_id)
+        request = self._decidable(
+            *self._repository.find_request_with_membership(org_id, request_id, caller.user_id)
+        )
         refused = replace(
             request,
             status=RequestStatus.REFUSED,
@@ -136,12 +145,11 @@ class MembershipRequestService:
         count = sum(max(organization.pending_count, 0) for organization in organizations)
         return Inbox(count=count, items=items)
 
-    def _pending_for_decision(self, caller: Caller, org_id: str, request_id: str) -> MembershipRequest:
+    @staticmethod
+    def _decidable(request: MembershipRequest | None, membership: Membership | None) -> MembershipRequest:
+        """The request, if the caller (of ``membership``) may decide it now."""
         # The caller's role is checked before the request is looked up, so that
         # non-admins learn nothing about which requests exist.
-        request, membership = self._repository.find_request_with_membership(
-            org_id, request_id, caller.user_id
-        )
         policy.require(membership, policy.Action.DECIDE_REQUEST)
         if request is None:
             raise RequestNotFound()

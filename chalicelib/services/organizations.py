@@ -46,7 +46,7 @@ class OrganizationService:
             admins_count=1,
             pending_count=0,
         )
-        admin = Membership(organization.id, caller.user_id, caller.name, Role.ADMIN, now)
+        admin = Membership(organization.id, caller.user_id, caller.name, Role.ADMIN, now, organization.name)
         self._repository.create_organization(organization, creator, admin)
         return OrganizationView(organization, admin, None)
 
@@ -55,6 +55,10 @@ class OrganizationService:
             org_id, caller.user_id
         )
         return OrganizationView(organization, membership, pending)
+
+    def mine(self, caller: Caller, limit: int, cursor: str | None) -> Page[Membership]:
+        """The caller's organizations, as memberships naming them: administered first."""
+        return self._repository.list_user_organizations(caller.user_id, limit, cursor)
 
     def members(self, org_id: str, limit: int, cursor: str | None) -> Page[Membership]:
         page = self._repository.list_members(org_id, limit, cursor)

@@ -107,6 +107,11 @@ class MembershipRepository(Protocol):
         listing did not issue."""
         ...
 
+    def list_user_organizations(self, user_id: str, limit: int, cursor: str | None) -> Page[Membership]:
+        """The user's memberships, each naming its organization: those the user
+        administers first, then by organization id. Raises InvalidCursor."""
+        ...
+
     def admin_organization_ids(self, user_id: str, limit: int) -> list[str]:
         """The organizations ``user_id`` administers, at most ``limit``."""
         ...
@@ -134,6 +139,12 @@ class MembershipRepository(Protocol):
     def find_request_with_membership(
         self, org_id: str, request_id: str, user_id: str
     ) -> tuple[MembershipRequest | None, Membership | None]: ...
+
+    def find_request_for_acceptance(
+        self, org_id: str, request_id: str, user_id: str
+    ) -> tuple[MembershipRequest | None, Membership | None, Organization | None]:
+        """The request, the user's membership and the organization, read together."""
+        ...
 
     def list_organization_requests(
         self, org_id: str, status: RequestStatus, limit: int, cursor: str | None

@@ -49,7 +49,7 @@ def profile(user_id: str, email: str | None = None) -> UserProfile:
 def organization(repository, org_id: str = "o1", admin: str = "alice", at: datetime = T0) -> Organization:
     created = Organization(org_id, f"Org {org_id}", "", at, members_count=1, admins_count=1, pending_count=0)
     repository.create_organization(
-        created, profile(admin), Membership(org_id, admin, admin.title(), Role.ADMIN, at)
+        created, profile(admin), Membership(org_id, admin, admin.title(), Role.ADMIN, at, created.name)
     )
     return created
 
@@ -84,7 +84,7 @@ def withdraw(repository, request: MembershipRequest) -> None:
 
 def member(repository, user_id: str, role: Role = Role.EDITOR, org_id: str = "o1", at: datetime = T0):
     request = ask(repository, user_id, org_id, at=at)
-    joined = Membership(org_id, user_id, user_id.title(), role, at)
+    joined = Membership(org_id, user_id, user_id.title(), role, at, f"Org {org_id}")
     repository.close_request(request, decide(request, RequestStatus.ACCEPTED, role=role), new_member=joined)
     return joined
 
@@ -291,7 +291,9 @@ def test_accepting_adds_the_member_and_closes_the_request(repository):
     organization(repository)
     request = ask(repository, "paul")
     accepted = decide(request, RequestStatus.ACCEPTED, role=Role.ADMIN)
-    repository.close_request(request, accepted, new_member=Membership("o1", "paul", "Paul", Role.ADMIN, T0))
+    repository.close_request(
+        request, accepted, new_member=Membership("o1", "paul", "Paul", Role.ADMIN, T0, "Org o1")
+    )
     assert counters(repository) == (2, 2, 0)
     stored = repository.find_request("o1", request.id)
     assert (stored.status, stored.role, stored.decided_by) == (
@@ -319,13 +321,13 @@ def test_a_decision_by_someone_no_longer_admin_is_refused(repository):
     organization(repository)
     erin = member(repository, "erin", Role.ADMIN)
     request = ask(repository, "paul")
-    repository.change_role("erin", Membership("o1", "alice", "Alice", Role.ADMIN, T0), Role.EDITOR)
+    repository.change_role("erin", Membership("o1", "alice", "Alice", Role.ADMIN, T0, "Org o1"), Role.EDITOR)
     # WHEN her stale decision is written THEN it is refused, and nothing changed
     with pytest.raises(errors.Forbidden):
         repository.close_request(
             request,
             decide(request, RequestStatus.ACCEPTED, by="alice", role=Role.EDITOR),
-            new_member=Membership("o1", "paul", "Paul", Role.EDITOR, T0),
+            new_member=Membership("o1", "paul", "Paul", Role.EDITOR, T0, "Org o1"),
         )
     assert repository.find_request("o1", request.id).status is RequestStatus.PENDING
     assert repository.find_membership("o1", "paul") is None
@@ -405,6 +407,77 @@ def test_admins_come_oldest_first_and_listings_page(repository):
     last = repository.list_members("o1", 2, second.next_cursor)
     assert (last.items, last.next_cursor) == ([], None)
     assert {o.id for o in repository.organizations(["o1", "missing"])} == {"o1"}
+
+
+# -- a user's organizations ---------------------------------------------------------------------
+
+
+def test_a_users_organizations_name_each_with_the_users_role_administered_first(repository):
+    # GIVEN Paul founded o3, joined o1 as an editor and o2 as an admin, and asks to join o4
+    for org_id in ("o1", "o2", "o4"):
+        organization(repository, org_id)
+    organization(repository, "o3", admin="paul")
+    member(repository, "paul", Role.EDITOR, org_id="o1")
+    member(repository, "paul", Role.ADMIN, org_id="o2", at=T0 + timedelta(minutes=1))
+    ask(repository, "paul", "o4")
+
+    # WHEN his organizations are listed, two at a time
+    first = repository.list_user_organizations("paul", 2, None)
+    second = repository.list_user_organizations("paul", 2, first.next_cursor)
+
+    # THEN he sees the three he belongs to, each named, those he administers first; his
+    # requests, which share his index partition, are not among them
+    assert [(m.organization_id, m.organization_name, m.role) for m in first.items + second.items] == [
+        ("o2", "Org o2", Role.ADMIN),
+        ("o3", "Org o3", Role.ADMIN),
+        ("o1", "Org o1", Role.EDITOR),
+    ]
+    assert [m.since for m in first.items + second.items] == [T0 + timedelta(minutes=1), T0, T0]
+    assert second.next_cursor is None
+
+
+def test_a_users_organizations_follow_role_changes_and_departures(repository):
+    # GIVEN Paul is an editor of o1 and o2
+    for org_id in ("o1", "o2"):
+        organization(repository, org_id)
+        member(repository, "paul", Role.EDITOR, org_id=org_id)
+
+    # WHEN Alice makes him an admin of o2 and he leaves o1
+    repository.change_role("alice", repository.find_membership("o2", "paul"), Role.ADMIN)
+    repository.remove_member("paul", repository.find_membership("o1", "paul"))
+
+    # THEN his list says so, the name kept through the role change
+    mine = repository.list_user_organizations("paul", 10, None).items
+    assert [(m.organization_id, m.organization_name, m.role) for m in mine] == [("o2", "Org o2", Role.ADMIN)]
+    assert repository.list_user_organizations("nobody", 10, None).items == []
+
+
+def test_a_cursor_of_a_users_requests_does_not_page_their_organizations_nor_back(repository):
+    # GIVEN Paul's first page of organizations and first page of requests, both with a cursor
+    for org_id in ("o1", "o2", "o3"):
+        organization(repository, org_id)
+    member(repository, "paul", org_id="o1")
+    member(repository, "paul", org_id="o2")
+    organizations = repository.list_user_organizations("paul", 1, None)
+    requests = repository.list_user_requests("paul", None, 1, None)
+    assert organizations.next_cursor and requests.next_cursor
+
+    # THEN neither cursor is taken by the other listing (they share an index partition)
+    with pytest.raises(errors.InvalidCursor):
+        repository.list_user_organizations("paul", 1, requests.next_cursor)
+    with pytest.raises(errors.InvalidCursor):
+        repository.list_user_requests("paul", None, 1, organizations.next_cursor)
+    # ... nor by another user's
+    with pytest.raises(errors.InvalidCursor):
+        repository.list_user_organizations("rita", 1, organizations.next_cursor)
+
+
+def test_accepting_reads_the_request_the_deciders_membership_and_the_organization_together(repository):
+    organization(repository)
+    request = ask(repository, "paul")
+    found, membership, org = repository.find_request_for_acceptance("o1", request.id, "alice")
+    assert (found, membership.role, org.name) == (request, Role.ADMIN, "Org o1")
+    assert repository.find_request_for_acceptance("o9", request.id, "alice") == (None, None, None)
 
 
 # -- listings of requests ----------------------------------------------------------------------

@@ -77,6 +77,9 @@ def test_each_route_makes_the_fewest_calls_it_can(meter, api, world, make_user):
         ("GET", "/me/membership-requests", world.requester, None, {"Query": 1}),
         ("GET", "/me/membership-requests?status=pending", world.requester, None, {"Query": 1}),
         ("GET", "/me/notifications", world.admin, None, {"Query": 2, "BatchGetItem": 1}),
+        # The member items name their organizations: one Query of the caller's index partition.
+        ("GET", "/me/organizations", world.admin, None, {"Query": 1}),
+        ("GET", "/me/organizations", world.requester, None, {"Query": 1}),
         ("POST", f"{org}/membership-requests", newcomer, {"comment": "Hello"}, COMMIT),
         ("POST", f"{request}/accept", world.editor, {"role": "editor"}, ONE_READ),  # refused: no write
         ("POST", f"{request}/accept", world.admin, {"role": "editor"}, READ_AND_COMMIT),

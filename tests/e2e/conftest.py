@@ -31,6 +31,14 @@ class RunningStack:
     def api_url(self) -> str:
         return self.info["api_url"]
 
+    @property
+    def console_url(self) -> str:
+        return self.info["console_url"]
+
+    @property
+    def console_port(self) -> int:
+        return int(self.console_url.rsplit(":", 1)[1])
+
     def cognito(self):
         return boto3.client(
             "cognito-idp",
@@ -42,6 +50,8 @@ class RunningStack:
 
 
 def stack_command(state_dir: Path, api_port: int, aws_port: int, *extra: str) -> list[str]:
+    """`make run`'s command line; the console on any free port (stack.json's console_url)
+    unless ``extra`` names one."""
     return [
         sys.executable,
         "-m",
@@ -53,6 +63,8 @@ def stack_command(state_dir: Path, api_port: int, aws_port: int, *extra: str) ->
         str(api_port),
         "--aws-port",
         str(aws_port),
+        "--console-port",
+        "0",
         *extra,
     ]
 
@@ -62,7 +74,7 @@ def clean_environment() -> dict[str, str]:
     return {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("AWS_", "TABLE_", "JWT", "JWKS", "MAIL_", "FRONTEND"))
+        if not key.startswith(("AWS_", "TABLE_", "JWT", "JWKS", "MAIL_", "FRONTEND", "CORS_"))
     }
 
 
@@ -117,6 +129,7 @@ def _stopped_cleanly(running: RunningStack) -> None:
     assert running.process.returncode == 0, output
     assert "Stopped." in output
     assert port_is_free("127.0.0.1", running.api_port) and port_is_free("127.0.0.1", running.aws_port)
+    assert port_is_free("127.0.0.1", running.console_port)
     assert not (running.state_dir / "stack.json").exists()
     assert not (running.state_dir / "processes.json").exists()
 

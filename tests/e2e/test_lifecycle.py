@@ -80,11 +80,34 @@ def test_a_second_run_names_the_first_still_running(stack):
     assert (stack.state_dir / "stack.json").exists()
 
 
+def test_a_taken_console_port_gets_a_clear_message_and_starts_nothing(stack, tmp_path):
+    # GIVEN the console port of a running stack
+    # WHEN another make run, with its own state directory, asks for that console port
+    second = subprocess.run(  # noqa: S603
+        stack_command(
+            tmp_path, free_port(), free_port(), "--no-seed", "--console-port", str(stack.console_port)
+        ),
+        cwd=ROOT,
+        env=clean_environment(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    # THEN it refuses, saying which port and how to choose another, without a traceback
+    assert second.returncode == 2
+    assert f"port {stack.console_port} on 127.0.0.1 (console) is already in use" in second.stderr
+    assert "CONSOLE_PORT=" in second.stderr
+    assert "Traceback" not in second.stderr
+    assert not (tmp_path / "stack.json").exists()
+
+
 def test_a_killed_stack_leaves_no_server_behind_and_is_recognized_as_gone(tmp_path):
     # GIVEN a running stack
     api_port, aws_port = free_port(), free_port()
     process = start_stack(tmp_path, api_port, aws_port, "--no-seed")
     wait_until_running(process, tmp_path)
+    console_port = RunningStack(tmp_path, process, api_port, aws_port).console_port
 
     # WHEN it is killed outright (no handler runs)
     process.kill()
@@ -92,7 +115,7 @@ def test_a_killed_stack_leaves_no_server_behind_and_is_recognized_as_gone(tmp_pa
 
     # THEN its API server stops too and nothing listens on its ports
     assert _gone(api_port), "the API server outlived the stack"
-    assert _gone(aws_port)
+    assert _gone(aws_port) and _gone(console_port)
     # AND make token says the stack is gone, without a traceback
     token = _devstack(tmp_path, "token", "alice")
     assert token.returncode != 0

@@ -1,13 +1,12 @@
 """The local stack's emails as a developer reads them: every email sent through its
 emulator lands in the outbox (whoever sends it), with an ``.html`` copy, and the links in
-them open something on the running API rather than a refused connection."""
+them open the console's pages on the running stack."""
 
 from __future__ import annotations
 
 import re
 import subprocess
 import sys
-import urllib.error
 import urllib.request
 
 import boto3
@@ -67,20 +66,13 @@ def test_an_email_sent_by_another_process_through_the_emulator_lands_in_the_outb
     assert str(eml) in listing and str(eml.with_suffix(".html")) in listing
 
 
-def _get(url: str, token: str | None = None) -> tuple[int, dict]:
-    import json
-
-    request = urllib.request.Request(url)  # noqa: S310 (the local stack, 127.0.0.1)
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
+def _page(url: str) -> tuple[int, str, str]:
+    """(status, Content-Type, body) of a plain GET, as a browser opening a link makes it."""
+    with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 (the local stack, 127.0.0.1)
+        return response.status, response.headers["Content-Type"], response.read().decode()
 
 
-def test_the_links_in_local_emails_open_the_resource_on_the_running_api(stack):
+def test_the_links_in_local_emails_open_the_console_the_stack_serves(stack, built_console):
     # GIVEN an admin emailed about a new request, and the requester emailed its outcome
     admin = user(stack, "Lina Lien", "en")
     requester = user(stack, "Rémi Requérant", "fr")
@@ -107,12 +99,12 @@ def test_the_links_in_local_emails_open_the_resource_on_the_running_api(stack):
     [organization] = re.findall(r"^(http\S+)$", text_of(to_requester), re.MULTILINE)
     assert f'href="{review}"' in html_of(to_admin) and f'href="{organization}"' in html_of(to_requester)
 
-    # THEN the links are the running API's, and answer the very request and organization
-    assert review == f"{stack.api_url}/organizations/{org['id']}/membership-requests/{request['id']}"
-    assert organization == f"{stack.api_url}/organizations/{org['id']}"
-    status, shown = _get(review, admin["token"])
-    assert (status, shown["id"], shown["status"]) == (200, request["id"], "accepted")
-    status, shown = _get(organization, requester["token"])
-    assert (status, shown["id"], shown["my_role"]) == (200, org["id"], "editor")
-    # AND without a token, the API itself refuses, in its error shape (not a refused connection)
-    assert _get(review) == (401, {"code": "unauthorized", "message": "Unauthorized"})
+    # THEN the links are the console's pages: the request in its Membres block, the organization
+    assert stack.console_url != stack.api_url
+    assert review == f"{stack.console_url}/organizations/{org['id']}/membership-requests/{request['id']}"
+    assert organization == f"{stack.console_url}/organizations/{org['id']}"
+    assert stack.info["frontend_base_url"] == stack.console_url
+    # AND the console answers both with its single page (tests/browser/ follow them in Chromium)
+    index = (ROOT / "web" / "dist" / "index.html").read_text(encoding="utf-8")
+    assert _page(review) == (200, "text/html", index)
+    assert _page(organization) == (200, "text/html", index)

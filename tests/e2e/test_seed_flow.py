@@ -187,12 +187,14 @@ def test_a_taken_port_gets_a_clear_message_not_a_traceback(tmp_path):
     assert "Traceback" not in output
 
 
-def test_make_run_prints_the_demo_and_curl_lines(seeded_stack):
-    """The seeded demo: three users, an organization, ready-to-paste commands."""
+def test_make_run_prints_the_console_the_demo_sign_ins_and_curl_lines(seeded_stack):
+    """The seeded demo: three users, an organization, the console to sign in to with
+    their passwords, ready-to-paste commands."""
     info = seeded_stack.info
     assert set(info["demo"]["users"]) == {"alice", "eric", "nora"}
     assert {
         "api_url",
+        "console_url",
         "aws_endpoint_url",
         "region",
         "table_name",
@@ -207,3 +209,9 @@ def test_make_run_prints_the_demo_and_curl_lines(seeded_stack):
         assert time.monotonic() < deadline, output
         time.sleep(0.2)
     assert "export NORA=" in output and "curl -s" in output
+    console = info["console_url"]
+    assert f"  Console      {console}\n" in output
+    assert f"Sign in at {console} as a demo user (email, password):" in output
+    for user in info["demo"]["users"].values():
+        [line] = [line for line in output.splitlines() if f" {user['email']} " in line]
+        assert line.split()[-1] == user["password"]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.stages import PROJECT_DIR, mail_domain
+from infra.stages import PROJECT_DIR, console_origin, mail_domain
 from tests.make import make
 
 pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
@@ -51,6 +51,8 @@ def test_deploy_without_confirmation_shows_the_plan_and_runs_nothing(fake_aws):
     plan = result.stdout
     assert "cloudformation deploy --stack-name adhesion-prod-data --template-file infra/template.yaml" in plan
     assert f"MailDomain={mail_domain('prod')}" in plan
+    # The application stack's gateway errors name the stage's console origin.
+    assert f"ConsoleOrigin={console_origin('prod')} " in plan.split("--stack-name adhesion-prod ")[1]
     assert plan.index("adhesion-prod-data") < plan.index("--stack-name adhesion-prod ")
     assert not calls.exists()
 

@@ -5,13 +5,22 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
 
-from infra.stages import PROJECT_DIR, app_setting_names, environment, mail_domain, policy_file
+from infra.stages import (
+    PROJECT_DIR,
+    app_setting_names,
+    console_origin,
+    environment,
+    mail_domain,
+    policy_file,
+)
 from tests.infra.cfn import exported, imported_name, sub
 
 # Chalice's function names and the template resources it makes of them.
@@ -405,7 +414,98 @@ def test_api_gateways_own_429s_say_when_to_retry(sam, response, seconds):
         )["code"]
         == "too_many_requests"
     )
-    assert answer["ResponseParameters"]["Headers"] == {"Retry-After": f"'{seconds}'"}
+    assert answer["ResponseParameters"]["Headers"]["Retry-After"] == f"'{seconds}'"
+
+
+# What API Gateway's own errors carry so that the console can read them (as the function's
+# answers do, chalicelib/api/cors.py): quoted literals, the origin from the stage's parameter.
+GATEWAY_CORS_HEADERS = {
+    "Access-Control-Allow-Origin": {"Fn::Sub": "'${ConsoleOrigin}'"},
+    "Access-Control-Expose-Headers": "'Retry-After, Location'",
+    "Vary": "'Origin'",
+}
+
+
+def test_api_gateways_own_errors_name_the_consoles_origin(sam, stage):
+    from chalicelib.api.cors import EXPOSE_HEADERS
+
+    responses = sam["Resources"]["RestAPI"]["Properties"]["GatewayResponses"]
+    # GIVEN every answer API Gateway gives itself (the defaults cover the types not listed)
+    assert {"DEFAULT_4XX", "DEFAULT_5XX", "UNAUTHORIZED", "ACCESS_DENIED", "THROTTLED"} <= set(responses)
+    for name, response in responses.items():
+        headers = response["ResponseParameters"]["Headers"]
+        # THEN each names the console's origin, exposes what the function's answers expose,
+        # and allows no credentials
+        assert {key: headers.get(key) for key in GATEWAY_CORS_HEADERS} == GATEWAY_CORS_HEADERS, name
+        assert "Access-Control-Allow-Credentials" not in headers
+    assert GATEWAY_CORS_HEADERS["Access-Control-Expose-Headers"] == f"'{', '.join(EXPOSE_HEADERS)}'"
+    # AND the origin they name is the stage's own, the one the functions read
+    origin = sub(GATEWAY_CORS_HEADERS["Access-Control-Allow-Origin"], ConsoleOrigin=console_origin(stage))
+    assert origin == f"'{environment(stage)['CORS_ALLOW_ORIGIN']}'"
+
+
+@pytest.mark.parametrize(
+    ("value", "accepted"),
+    [
+        ("https://adhesion.example.org", True),
+        ("https://console.adhesion.example.org:8443", True),
+        ("*", False),
+        ("'*'", False),
+        ("https://*.example.org", False),
+        ("https://adhesion.example.org/", False),
+        ("http://adhesion.example.org", False),
+        ("https://a.example.org' , 'https://b.example.org", False),
+        ("", False),
+    ],
+)
+def test_the_console_origin_parameter_takes_one_https_origin_only(sam, value, accepted):
+    # A wildcard or a quote would widen what API Gateway's errors allow, or break them.
+    parameter = sam["Parameters"]["ConsoleOrigin"]
+    assert "Default" not in parameter
+    assert bool(re.fullmatch(parameter["AllowedPattern"], value)) is accepted
+
+
+def test_each_stages_console_origin_is_where_its_emails_link(stage):
+    # The console serves the pages the emails link to: the stage's one CORS origin is theirs.
+    frontend = urllib.parse.urlsplit(environment(stage)["FRONTEND_BASE_URL"])
+    assert console_origin(stage) == f"{frontend.scheme}://{frontend.netloc}"
+    assert re.fullmatch(r"https://[a-z0-9.-]+", console_origin(stage))
+
+
+def _operations(sam: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    paths = sam["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]["paths"]
+    return {
+        (method.upper(), path): operation
+        for path, operations in paths.items()
+        for method, operation in operations.items()
+        if method != "parameters"
+    }
+
+
+def test_every_path_answers_its_preflight_through_the_function_without_a_token(sam):
+    from app import app
+
+    operations = _operations(sam)
+    # GIVEN the API's methods, as packaged
+    assert {path for _, path in operations} == set(app.routes)
+    for path in app.routes:
+        # THEN each path has an OPTIONS method ...
+        preflight = operations[("OPTIONS", path)]
+        # ... with no authorizer: a browser sends no token with a preflight
+        assert "security" not in preflight, path
+    # AND every method, preflights included, is handed to the one API function (which names
+    # the console's origin to the console only): none is a mock integration answering every
+    # origin alike, as Chalice's own CORS support would make
+    integrations = [op["x-amazon-apigateway-integration"] for op in operations.values()]
+    assert {integration["type"] for integration in integrations} == {"aws_proxy"}
+    assert len({json.dumps(integration["uri"], sort_keys=True) for integration in integrations}) == 1
+
+
+def test_every_other_method_but_the_public_two_needs_the_authorizer(sam):
+    public = {("GET", "/health"), ("GET", "/openapi.json")}
+    for (method, path), operation in _operations(sam).items():
+        guarded = "security" in operation
+        assert guarded is (method != "OPTIONS" and (method, path) not in public), (method, path)
 
 
 def test_api_is_throttled_on_every_route(sam):

@@ -221,6 +221,8 @@ def test_granting_admin_to_a_user_with_a_pending_request_accepts_it(ops, org, it
     assert decision == ("accepted", "admin", "operator:sam")
     assert item(f"ORG#{org_id}", "PENDING#rita") is None
     assert item(f"ORG#{org_id}", "ORG")["admins_count"] == "2"
+    # AND her member item names the organization, for her list of organizations
+    assert item(f"ORG#{org_id}", "MEMBER#rita")["organization_name"] == "Etalab"
     # AND the operator action is recorded beside it, at the moment of the decision
     [action] = _audit_items(items, org_id)
     assert (action["action"], action["subject"], action["operator"]) == ("grant-admin", "rita", "sam")

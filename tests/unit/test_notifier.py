@@ -36,7 +36,7 @@ PENDING = MembershipRequest("r1", "o1", UserRef("paul", "Paul"), "Hello", Reques
 
 
 def _admin(user_id: str) -> Membership:
-    return Membership("o1", user_id, user_id.title(), Role.ADMIN, NOW)
+    return Membership("o1", user_id, user_id.title(), Role.ADMIN, NOW, "Org o1")
 
 
 PROFILES = [

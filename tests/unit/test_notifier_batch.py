@@ -44,7 +44,7 @@ def _request(number: int) -> MembershipRequest:
 
 
 def _setup():
-    admins = [Membership("o1", a, a.title(), Role.ADMIN, NOW) for a in ("alice", "bea")]
+    admins = [Membership("o1", a, a.title(), Role.ADMIN, NOW, "Org o1") for a in ("alice", "bea")]
     profiles = [
         UserProfile(user_id, user_id.title(), f"{user_id}@example.org", "fr")
         for user_id in ("alice", "bea", "u1", "u2", "u3")

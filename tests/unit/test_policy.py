@@ -14,7 +14,7 @@ NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def _member(role: Role | None) -> Membership | None:
-    return None if role is None else Membership("org", "u1", "U", role, NOW)
+    return None if role is None else Membership("org", "u1", "U", role, NOW, "Org")
 
 
 @pytest.mark.parametrize(

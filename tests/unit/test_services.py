@@ -81,6 +81,20 @@ def test_an_admin_accepts_with_the_chosen_role_and_the_requester_becomes_member(
     assert (view.my_membership.role, view.my_pending_request) == (Role.ADMIN, None)
 
 
+def test_my_organizations_name_those_i_founded_and_those_i_was_accepted_into(services):
+    # GIVEN Erin was accepted into Etalab as an editor, then founded "Cadastre"
+    etalab = services.organization_with_editor()
+    cadastre = services.organizations.create(ERIN, "Cadastre", "").organization.id
+    # WHEN she lists her organizations
+    page = services.organizations.mine(ERIN, 10, None)
+    # THEN both are named, the one she administers first, with the time she joined
+    assert [(m.organization_id, m.organization_name, m.role, m.since) for m in page.items] == [
+        (cadastre, "Cadastre", Role.ADMIN, T0),
+        (etalab, "Etalab", Role.EDITOR, T0),
+    ]
+    assert services.organizations.mine(PAUL, 10, None).items == []
+
+
 def test_an_editor_sees_pending_requests_but_cannot_decide(services):
     # GIVEN Paul's pending request
     org_id = services.organization_with_editor()
