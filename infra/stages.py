@@ -3,7 +3,9 @@ targets (``infra/deploy.mk``) and by the infrastructure tests.
 
 Run ``python -m infra.stages mail-domain STAGE`` for the domain a stage sends email
 from: the stateful stack's ``MailDomain`` parameter, so that it is written in one
-place only (the stage's ``MAIL_SENDER``).
+place only (the stage's ``MAIL_SENDER``). ``python -m infra.stages console-url STAGE``
+gives the web console's origin in the same way: the application stack's ``ConsoleUrl``,
+from the stage's ``FRONTEND_BASE_URL``.
 """
 
 from __future__ import annotations
@@ -13,12 +15,15 @@ import json
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 CHALICE_DIR = PROJECT_DIR / ".chalice"
 STAGES = ("dev", "prod")
 # The Lambda functions of app.py, by their Chalice names.
 FUNCTIONS = ("api_handler", "jwt_authorizer", "notify")
+# The origin the API admits browser calls from (CORS), a setting of the API's own.
+CORS_ORIGIN_SETTING = "CORS_ALLOW_ORIGIN"
 
 
 def chalice_config(chalice_dir: Path = CHALICE_DIR) -> dict[str, Any]:
@@ -44,6 +49,34 @@ def mail_domain(stage: str, chalice_dir: Path = CHALICE_DIR) -> str:
     if not local or not domain:
         raise ValueError(f"MAIL_SENDER of stage {stage!r} is not an email address: {sender!r}")
     return domain
+
+
+def console_url(stage: str, chalice_dir: Path = CHALICE_DIR) -> str:
+    """The web console's origin (``https://host``): the stage's ``FRONTEND_BASE_URL``,
+    which the emails link to. The console's sign-in returns there, and the API admits
+    browser calls from there only, so the API's CORS origin, when the stage sets one,
+    must be the same."""
+    variables = environment(stage, chalice_dir)
+    url = variables.get("FRONTEND_BASE_URL", "").rstrip("/")
+    parts = urlsplit(url)
+    if (
+        parts.scheme != "https"
+        or not parts.hostname
+        or parts.port
+        or parts.path
+        or parts.query
+        or parts.fragment
+    ):
+        raise ValueError(
+            f"FRONTEND_BASE_URL of stage {stage!r} is not an https origin (https://host): {url!r}"
+        )
+    cors = variables.get(CORS_ORIGIN_SETTING)
+    if cors is not None and cors.rstrip("/") != url:
+        raise ValueError(
+            f"{CORS_ORIGIN_SETTING} of stage {stage!r} is {cors!r}, not the console's origin {url!r} "
+            "(FRONTEND_BASE_URL): the API would refuse the console's calls"
+        )
+    return url
 
 
 def policy_file(stage: str, function: str, chalice_dir: Path = CHALICE_DIR) -> Path:
@@ -75,10 +108,14 @@ def app_setting_names() -> frozenset[str]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=["mail-domain"])
+    parser.add_argument("what", choices=["mail-domain", "console-url"])
     parser.add_argument("stage", choices=STAGES)
     args = parser.parse_args(argv)
-    sys.stdout.write(mail_domain(args.stage) + "\n")
+    try:
+        value = mail_domain(args.stage) if args.what == "mail-domain" else console_url(args.stage)
+    except ValueError as error:
+        sys.exit(f"infra.stages: {error}")
+    sys.stdout.write(value + "\n")
 
 
 if __name__ == "__main__":

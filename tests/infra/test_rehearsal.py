@@ -20,7 +20,7 @@ from typing import Any
 import boto3
 import pytest
 
-from infra.stages import mail_domain, policy_file
+from infra.stages import console_url, mail_domain, policy_file
 from infra.template import load_template
 from tests.infra.conftest import REGION
 from tests.infra.rehearsal import NOT_REHEARSED, moto_server, rehearsable, translate
@@ -82,7 +82,7 @@ def rehearsal(packaged) -> Rehearsal:
             sam_template, stage=STAGE, region=REGION, code_uri=f"s3://{BUCKET}/{STAGE}/deployment.zip"
         )
         app, app_left_out = rehearsable(translated)
-        _create_stack(cloudformation, APP_STACK, app, Stage=STAGE)
+        _create_stack(cloudformation, APP_STACK, app, Stage=STAGE, ConsoleUrl=console_url(STAGE))
 
         yield Rehearsal(session, url, translated, {DATA_STACK: stateful_left_out, APP_STACK: app_left_out})
 
@@ -121,6 +121,8 @@ def test_only_resource_types_moto_lacks_are_left_out(rehearsal):
         "NotifyRole",
         "NotifyNotifyDynamodbEventSource",
         "RestAPI",
+        "ConsoleBucket",
+        "ConsoleLogBucket",
     } <= set(created)
 
 
@@ -180,6 +182,23 @@ def test_stream_function_reads_the_tables_stream_with_the_declared_settings(rehe
     assert pattern == {"dynamodb": {"Keys": {"SK": {"S": [{"prefix": "REQ#"}]}}}}
 
 
+# -- The web console's buckets ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bucket", ["ConsoleBucket", "ConsoleLogBucket"])
+def test_console_buckets_exist_encrypted_and_tagged(rehearsal, bucket):
+    # moto's CloudFormation applies a bucket's encryption and tags, and ignores its
+    # versioning, public access block, logging, lifecycle and ownership: those are
+    # checked from the template in test_console_template.py.
+    s3 = rehearsal.client("s3")
+    name = rehearsal.physical_ids(APP_STACK)[bucket]
+
+    [rule] = s3.get_bucket_encryption(Bucket=name)["ServerSideEncryptionConfiguration"]["Rules"]
+
+    assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    assert {"Key": "stage", "Value": STAGE} in s3.get_bucket_tagging(Bucket=name)["TagSet"]
+
+
 # -- The functions ----------------------------------------------------------------------------
 
 # Chalice's function name -> (suffix of the Lambda function's name, the role's logical id).
@@ -206,7 +225,8 @@ def test_functions_are_wired_to_the_stateful_stack(rehearsal, function):
     assert variables["MAIL_CONFIGURATION_SET"] == exports[f"adhesion-{STAGE}-MailConfigurationSetName"]
     assert variables["JWT_ISSUER"] == exports[f"adhesion-{STAGE}-JwtIssuer"]
     assert variables["JWT_ISSUER"].startswith(f"https://cognito-idp.{REGION}.amazonaws.com/")
-    assert variables["JWT_AUDIENCES"] == exports[f"adhesion-{STAGE}-JwtAudiences"]
+    # ... and the console's app client, which moto's CloudFormation does not create.
+    assert variables["JWT_AUDIENCES"] == f"{exports[f'adhesion-{STAGE}-JwtAudiences']},ConsoleClient-stand-in"
     assert variables["MAIL_SENDER"] == f"no-reply@{mail_domain(STAGE)}"
 
 
