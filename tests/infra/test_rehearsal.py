@@ -182,7 +182,7 @@ def test_stream_function_reads_the_tables_stream_with_the_declared_settings(rehe
     assert pattern == {"dynamodb": {"Keys": {"SK": {"S": [{"prefix": "REQ#"}]}}}}
 
 
-# -- The web console's buckets ----------------------------------------------------------------------
+# -- The web console's buckets and what its config.json is written from ---------------------------
 
 
 @pytest.mark.parametrize("bucket", ["ConsoleBucket", "ConsoleLogBucket"])
@@ -197,6 +197,36 @@ def test_console_buckets_exist_encrypted_and_tagged(rehearsal, bucket):
 
     assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
     assert {"Key": "stage", "Value": STAGE} in s3.get_bucket_tagging(Bucket=name)["TagSet"]
+
+
+def test_console_configuration_comes_from_the_stacks_outputs(rehearsal):
+    from infra.console import app_stack, console_of, data_stack, stack_outputs
+
+    cloudformation = rehearsal.client("cloudformation")
+    data, app = (
+        stack_outputs(cloudformation, data_stack(STAGE)),
+        stack_outputs(cloudformation, app_stack(STAGE)),
+    )
+
+    # WHEN the publisher reads the two stacks as make deploy leaves them
+    console = console_of(data, app, REGION)
+
+    # THEN it publishes to the stack's bucket, and config.json names the API the stack
+    # created, the data stack's user pool and domain, and the console's own client
+    assert console.bucket == rehearsal.physical_ids(APP_STACK)["ConsoleBucket"]
+    api_id = rehearsal.physical_ids(APP_STACK)["RestAPI"]
+    assert console.config == {
+        "apiUrl": f"https://{api_id}.execute-api.{REGION}.amazonaws.com/api",
+        "region": REGION,
+        "userPoolId": data["UserPoolId"],
+        "clientId": app["ConsoleClientId"],
+        "authMode": "hosted",
+        "cognitoDomain": data["CognitoDomain"],
+        "redirectUri": f"{console.url}/auth/callback",
+        "logoutUri": f"{console.url}/",
+    }
+    # (the pool, its domain and the client are moto stand-ins: see NOT_REHEARSED)
+    assert data["CognitoDomain"].endswith(f".auth.{REGION}.amazoncognito.com")
 
 
 # -- The functions ----------------------------------------------------------------------------
