@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.stages import PROJECT_DIR, mail_domain
+from infra.stages import PROJECT_DIR, console_url, mail_domain
 from tests.make import make
 
 pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
@@ -52,6 +52,7 @@ def test_deploy_without_confirmation_shows_the_plan_and_runs_nothing(fake_aws):
     assert "cloudformation deploy --stack-name adhesion-prod-data --template-file infra/template.yaml" in plan
     assert f"MailDomain={mail_domain('prod')}" in plan
     assert plan.index("adhesion-prod-data") < plan.index("--stack-name adhesion-prod ")
+    assert plan.index("--stack-name adhesion-prod ") < plan.index("infra.console publish prod")
     assert not calls.exists()
 
 
@@ -85,13 +86,40 @@ def test_confirmed_deploy_packages_checks_then_deploys_stateful_before_applicati
     order = [
         step("-m infra.package dev build/dev"),
         step("cfn-lint infra/template.yaml build/dev/sam.yaml"),
+        # the console is built before anything is deployed: a build that fails stops there
+        step("cd web && npm ci && npm run build"),
         step("cloudformation deploy --stack-name adhesion-dev-data"),
         step("--enable-termination-protection --stack-name adhesion-dev-data"),
         step("cloudformation package --template-file build/dev/sam.yaml --s3-bucket artifacts"),
         step("cloudformation deploy --stack-name adhesion-dev --template-file build/dev/packaged.yaml"),
+        # and published once both stacks are there, from their outputs
+        step("-m infra.console publish dev --dist web/dist"),
     ]
     assert order == sorted(order)
-    assert "--parameter-overrides Stage=dev" in lines[order[-1]]
+    assert f"--parameter-overrides Stage=dev ConsoleUrl={console_url('dev')} --tags" in lines[order[-2]]
+
+
+def test_deploy_passes_the_consoles_certificate_and_identity_provider_choice():
+    certificate = "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789"
+
+    result = _make(
+        "-n",
+        "deploy",
+        "STAGE=prod",
+        "CONFIRM=yes",
+        "ARTIFACT_BUCKET=artifacts",
+        f"CONSOLE_CERTIFICATE_ARN={certificate}",
+        "CREATE_USER_POOL=false",
+    )
+
+    assert result.returncode == 0, result.stderr
+    [app] = [line for line in result.stdout.splitlines() if "--stack-name adhesion-prod " in line]
+    assert (
+        f"Stage=prod ConsoleUrl={console_url('prod')} ConsoleCertificateArn={certificate} Console=false"
+        in app
+    )
+    [data] = [line for line in result.stdout.splitlines() if "--stack-name adhesion-prod-data " in line]
+    assert "CreateUserPool=false" in data
 
 
 def test_package_without_a_region_says_so_in_one_line(tmp_path):
