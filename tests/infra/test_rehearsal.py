@@ -5,7 +5,8 @@ CloudFormation's transform does), its code uploaded to the emulator's S3 first (
 
 moto's CloudFormation does not create every resource type the templates use (see
 ``NOT_REHEARSED`` in tests/infra/rehearsal.py): those are left out, visibly, and
-checked as declarations in test_stateful_template.py and test_packaged_app.py. It
+checked as declarations in test_stateful_template.py, test_packaged_app.py and (the
+web console's CloudFront and Cognito pieces) test_console_template.py. It
 also ignores some table settings (time to live, point-in-time recovery, encryption),
 which are checked from the template in test_table_matches_models.py.
 """
