@@ -117,7 +117,7 @@ def test_show_resend_and_grant_admin_on_the_local_stack(stack):
         resent.stderr
     )
     sends = ses_sends_to(stack, admin["email"], count=2)
-    assert [m["subject"] for m in sends] == ["Nouvelle demande d'adhésion à votre organisation"] * 2
+    assert [m["subject"] for m in sends] == ["Nouvelle demande d'adhésion à « Cadastre »"] * 2
 
     # WHEN the operator grants Ada admin (--json after the command)
     granted = ops(stack, "grant-admin", org_id, ada_id, "--operator", "sam (ticket 42)", "--json")
@@ -149,7 +149,7 @@ def test_show_resend_and_grant_admin_on_the_local_stack(stack):
     # AND Ada is emailed her acceptance by the stream, once; the records of the operator's
     # actions went through the stream without an email
     [acceptance] = ses_sends_to(stack, ada["email"], count=1)
-    assert acceptance["subject"] == "Your membership request was accepted"
+    assert acceptance["subject"] == 'Your request to join "Cadastre" was accepted'
     time.sleep(1)
     assert len(ses_sends_to(stack, ada["email"], count=2, timeout=1)) == 1
     assert len(ses_sends_to(stack, admin["email"], count=3, timeout=1)) == 2
