@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from infra.stages import STAGES, console_url
+from infra.stages import STAGES, console_origin
 
 logger = logging.getLogger(__name__)
 
@@ -202,7 +202,7 @@ def publish_stage(stage: str, dist: Path, session: Any) -> Console | None:
     if console is None:
         logger.info("%s serves no console (Console=false): nothing to publish", app_stack(stage))
         return None
-    check_origin(console, console_url(stage))
+    check_origin(console, console_origin(stage))
     publish(dist, console, session.client("s3"), session.client("cloudfront"))
     logger.info("the console of %s is at %s", stage, console.url)
     return console

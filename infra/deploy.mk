@@ -27,7 +27,7 @@ TAGS = app=adhesion stage=$(STAGE)
 # The stage's sending domain, read from MAIL_SENDER in .chalice/config.json.
 MAIL_DOMAIN = $(shell $(PYTHON) -m infra.stages mail-domain $(STAGE))
 # The web console's origin: the stage's FRONTEND_BASE_URL, which the emails link to.
-CONSOLE_URL = $(shell $(PYTHON) -m infra.stages console-url $(STAGE))
+CONSOLE_ORIGIN = $(shell $(PYTHON) -m infra.stages console-origin $(STAGE))
 CONSOLE_DIR = web
 BUCKET = $(or $(ARTIFACT_BUCKET),<ARTIFACT_BUCKET>)
 # Each deployed application template is kept under its commit: rolling back is
@@ -51,7 +51,7 @@ UPLOAD_APP = $(AWS) cloudformation package --template-file $(BUILD_DIR)/sam.yaml
 	--output-template-file $(BUILD_DIR)/packaged.yaml
 ARCHIVE_APP = $(AWS) s3 cp $(BUILD_DIR)/packaged.yaml \
 	s3://$(BUCKET)/adhesion/$(STAGE)/releases/$(RELEASE)/packaged.yaml
-APP_PARAMETERS = Stage=$(STAGE) ConsoleUrl=$(CONSOLE_URL) \
+APP_PARAMETERS = Stage=$(STAGE) ConsoleOrigin=$(CONSOLE_ORIGIN) \
 	$(if $(CONSOLE_CERTIFICATE_ARN),ConsoleCertificateArn=$(CONSOLE_CERTIFICATE_ARN)) \
 	$(if $(CREATE_USER_POOL),Console=$(CREATE_USER_POOL))
 
@@ -74,7 +74,7 @@ package: $(STAMP) ## package the application for a stage into build/STAGE/ (STAG
 
 deploy: ## the stateful stack, the application, then the web console (STAGE=, ARTIFACT_BUCKET=, CONFIRM=yes)
 	@$(require-stage)
-	@test -n "$(CONSOLE_URL)" || { echo "make deploy: fix FRONTEND_BASE_URL of stage $(STAGE) in .chalice/config.json (above)" >&2; exit 2; }
+	@test -n "$(CONSOLE_ORIGIN)" || { echo "make deploy: fix FRONTEND_BASE_URL of stage $(STAGE) in .chalice/config.json (above)" >&2; exit 2; }
 ifeq ($(CONFIRM),yes)
 	@test -n "$(ARTIFACT_BUCKET)" || { echo "ARTIFACT_BUCKET=<an S3 bucket for the deployment packages> is required" >&2; exit 2; }
 	$(MAKE) --no-print-directory package STAGE=$(STAGE)

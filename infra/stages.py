@@ -3,8 +3,8 @@ targets (``infra/deploy.mk``) and by the infrastructure tests.
 
 Run ``python -m infra.stages mail-domain STAGE`` for the domain a stage sends email
 from: the stateful stack's ``MailDomain`` parameter, so that it is written in one
-place only (the stage's ``MAIL_SENDER``). ``python -m infra.stages console-url STAGE``
-gives the web console's origin in the same way: the application stack's ``ConsoleUrl``,
+place only (the stage's ``MAIL_SENDER``). ``python -m infra.stages console-origin STAGE``
+gives the web console's origin in the same way: the application stack's ``ConsoleOrigin``,
 from the stage's ``FRONTEND_BASE_URL``.
 """
 
@@ -51,7 +51,7 @@ def mail_domain(stage: str, chalice_dir: Path = CHALICE_DIR) -> str:
     return domain
 
 
-def console_url(stage: str, chalice_dir: Path = CHALICE_DIR) -> str:
+def console_origin(stage: str, chalice_dir: Path = CHALICE_DIR) -> str:
     """The web console's origin (``https://host``): the stage's ``FRONTEND_BASE_URL``,
     which the emails link to. The console's sign-in returns there, and the API admits
     browser calls from there only, so the API's CORS origin, when the stage sets one,
@@ -108,11 +108,11 @@ def app_setting_names() -> frozenset[str]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=["mail-domain", "console-url"])
+    parser.add_argument("what", choices=["mail-domain", "console-origin"])
     parser.add_argument("stage", choices=STAGES)
     args = parser.parse_args(argv)
     try:
-        value = mail_domain(args.stage) if args.what == "mail-domain" else console_url(args.stage)
+        value = mail_domain(args.stage) if args.what == "mail-domain" else console_origin(args.stage)
     except ValueError as error:
         sys.exit(f"infra.stages: {error}")
     sys.stdout.write(value + "\n")

@@ -13,7 +13,7 @@ from moto import mock_aws
 
 from infra import console
 from infra.console import Console, PublishError, console_of, publish, publish_stage
-from infra.stages import console_url
+from infra.stages import console_origin
 from tests.infra.conftest import REGION
 
 STAGE = "dev"
@@ -75,7 +75,7 @@ def _outputs(bucket: str, distribution_id: str, url: str) -> tuple[dict[str, str
 @pytest.fixture
 def target(aws, distribution_id) -> Console:
     aws.client("s3").create_bucket(Bucket="console", CreateBucketConfiguration={"LocationConstraint": REGION})
-    return console_of(*_outputs("console", distribution_id, console_url(STAGE)), REGION)
+    return console_of(*_outputs("console", distribution_id, console_origin(STAGE)), REGION)
 
 
 def _stored(s3, bucket: str) -> dict[str, dict]:
@@ -205,7 +205,7 @@ def _deploy_stacks(aws, distribution_id: str, console_address: str) -> None:
 
 def test_publishing_a_stage_reads_its_stacks_and_fills_its_bucket(aws, dist, distribution_id):
     # GIVEN the stage's stacks, serving the console where its FRONTEND_BASE_URL says
-    _deploy_stacks(aws, distribution_id, console_url(STAGE))
+    _deploy_stacks(aws, distribution_id, console_origin(STAGE))
 
     # WHEN make deploy publishes the stage
     published = publish_stage(STAGE, dist, aws)
@@ -249,16 +249,33 @@ def test_the_cli_says_why_it_did_not_publish(aws, dist, distribution_id, monkeyp
 
 
 def test_a_stage_without_a_console_publishes_nothing(aws, dist, distribution_id):
-    # GIVEN an application stack deployed with Console=false: no console outputs
-    data, app = _outputs("console", distribution_id, console_url(STAGE))
-    app = {"EndpointURL": app["EndpointURL"]}
+    # GIVEN an application stack deployed with Console=false: no console among its outputs
+    data, app = _outputs("unused", distribution_id, console_origin(STAGE))
+    cloudformation = aws.client("cloudformation")
+    for name, outputs in (
+        (f"adhesion-{STAGE}-data", data),
+        (f"adhesion-{STAGE}", {"EndpointURL": app["EndpointURL"]}),
+    ):
+        body = {
+            "Resources": {"Queue": {"Type": "AWS::SQS::Queue"}},
+            "Outputs": {k: {"Value": v} for k, v in outputs.items()},
+        }
+        cloudformation.create_stack(StackName=name, TemplateBody=json.dumps(body))
 
-    # THEN there is nothing to publish
-    assert console_of(data, app, REGION) is None
+    # WHEN make deploy publishes the stage
+    published = publish_stage(STAGE, dist, aws)
+
+    # THEN there was nothing to publish to, and nothing was invalidated
+    assert published is None
+    assert aws.client("s3").list_buckets()["Buckets"] == []
+    assert (
+        "Items"
+        not in aws.client("cloudfront").list_invalidations(DistributionId=distribution_id)["InvalidationList"]
+    )
 
 
 def test_a_console_needs_the_data_stacks_user_pool(distribution_id):
-    data, app = _outputs("console", distribution_id, console_url(STAGE))
+    data, app = _outputs("console", distribution_id, console_origin(STAGE))
     del data["CognitoDomain"], data["UserPoolId"]
 
     with pytest.raises(PublishError, match="CreateUserPool"):
@@ -278,7 +295,7 @@ def _chalice_dir(tmp_path: Path, **variables: str) -> Path:
 def test_console_origin_is_the_stages_frontend_base_url(tmp_path):
     chalice = _chalice_dir(tmp_path, FRONTEND_BASE_URL="https://adhesion.example.org/")
 
-    assert console_url(STAGE, chalice) == "https://adhesion.example.org"
+    assert console_origin(STAGE, chalice) == "https://adhesion.example.org"
 
 
 @pytest.mark.parametrize(
@@ -294,7 +311,7 @@ def test_a_frontend_base_url_that_is_not_an_https_origin_is_refused(tmp_path, ad
     chalice = _chalice_dir(tmp_path, FRONTEND_BASE_URL=address)
 
     with pytest.raises(ValueError, match="not an https origin"):
-        console_url(STAGE, chalice)
+        console_origin(STAGE, chalice)
 
 
 def test_an_api_cors_origin_other_than_the_consoles_is_refused(tmp_path):
@@ -307,10 +324,10 @@ def test_an_api_cors_origin_other_than_the_consoles_is_refused(tmp_path):
 
     # THEN the console's origin cannot be settled: make deploy stops before anything runs
     with pytest.raises(ValueError, match="CORS_ALLOW_ORIGIN"):
-        console_url(STAGE, chalice)
+        console_origin(STAGE, chalice)
     same = _chalice_dir(
         tmp_path,
         FRONTEND_BASE_URL="https://adhesion.example.org",
         CORS_ALLOW_ORIGIN="https://adhesion.example.org",
     )
-    assert console_url(STAGE, same) == "https://adhesion.example.org"
+    assert console_origin(STAGE, same) == "https://adhesion.example.org"

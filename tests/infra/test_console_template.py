@@ -351,14 +351,14 @@ def test_console_client_signs_in_with_the_code_flow_and_no_secret(sam, stateful,
 def test_console_client_returns_to_the_console_only(sam):
     client = _props(sam, "ConsoleClient")
 
-    assert client["CallbackURLs"] == [{"Fn::Sub": "${ConsoleUrl}/auth/callback"}]
-    assert client["LogoutURLs"] == [{"Fn::Sub": "${ConsoleUrl}/"}]
-    # ConsoleUrl is an https origin, nothing more (make deploy passes FRONTEND_BASE_URL).
-    assert sam["Parameters"]["ConsoleUrl"]["AllowedPattern"].startswith("^https://")
-    assert "Default" not in sam["Parameters"]["ConsoleUrl"]
+    assert client["CallbackURLs"] == [{"Fn::Sub": "${ConsoleOrigin}/auth/callback"}]
+    assert client["LogoutURLs"] == [{"Fn::Sub": "${ConsoleOrigin}/"}]
+    # ConsoleOrigin is an https origin, nothing more (make deploy passes FRONTEND_BASE_URL).
+    assert sam["Parameters"]["ConsoleOrigin"]["AllowedPattern"].startswith("^https://")
+    assert "Default" not in sam["Parameters"]["ConsoleOrigin"]
 
 
-def test_console_is_served_at_console_url_when_it_has_its_certificate(sam):
+def test_console_is_served_at_console_origin_when_it_has_its_certificate(sam):
     config = _distribution(sam)
     assert sam["Conditions"]["HasConsoleDomain"]["Fn::And"][0] == {"Condition": "ServeConsole"}
 
@@ -369,11 +369,11 @@ def test_console_is_served_at_console_url_when_it_has_its_certificate(sam):
     assert with_domain["SslSupportMethod"] == "sni-only"
     assert without == {"CloudFrontDefaultCertificate": True}
     assert config["Aliases"]["Fn::If"][1] == [
-        {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "ConsoleUrl"}]}]}
+        {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "ConsoleOrigin"}]}]}
     ]
     assert sam["Outputs"]["ConsoleUrl"]["Value"]["Fn::If"] == [
         "HasConsoleDomain",
-        {"Ref": "ConsoleUrl"},
+        {"Ref": "ConsoleOrigin"},
         {"Fn::Sub": "https://${ConsoleDistribution.DomainName}"},
     ]
 

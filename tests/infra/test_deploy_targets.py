@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.stages import PROJECT_DIR, console_url, mail_domain
+from infra.stages import PROJECT_DIR, console_origin, mail_domain
 from tests.make import make
 
 pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
@@ -96,7 +96,7 @@ def test_confirmed_deploy_packages_checks_then_deploys_stateful_before_applicati
         step("-m infra.console publish dev --dist web/dist"),
     ]
     assert order == sorted(order)
-    assert f"--parameter-overrides Stage=dev ConsoleUrl={console_url('dev')} --tags" in lines[order[-2]]
+    assert f"--parameter-overrides Stage=dev ConsoleOrigin={console_origin('dev')} --tags" in lines[order[-2]]
 
 
 def test_deploy_passes_the_consoles_certificate_and_identity_provider_choice():
@@ -115,7 +115,7 @@ def test_deploy_passes_the_consoles_certificate_and_identity_provider_choice():
     assert result.returncode == 0, result.stderr
     [app] = [line for line in result.stdout.splitlines() if "--stack-name adhesion-prod " in line]
     assert (
-        f"Stage=prod ConsoleUrl={console_url('prod')} ConsoleCertificateArn={certificate} Console=false"
+        f"Stage=prod ConsoleOrigin={console_origin('prod')} ConsoleCertificateArn={certificate} Console=false"
         in app
     )
     [data] = [line for line in result.stdout.splitlines() if "--stack-name adhesion-prod-data " in line]

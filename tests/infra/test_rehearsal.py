@@ -21,7 +21,7 @@ from typing import Any
 import boto3
 import pytest
 
-from infra.stages import console_url, mail_domain, policy_file
+from infra.stages import console_origin, mail_domain, policy_file
 from infra.template import load_template
 from tests.infra.conftest import REGION
 from tests.infra.rehearsal import NOT_REHEARSED, moto_server, rehearsable, translate
@@ -83,7 +83,7 @@ def rehearsal(packaged) -> Rehearsal:
             sam_template, stage=STAGE, region=REGION, code_uri=f"s3://{BUCKET}/{STAGE}/deployment.zip"
         )
         app, app_left_out = rehearsable(translated)
-        _create_stack(cloudformation, APP_STACK, app, Stage=STAGE, ConsoleUrl=console_url(STAGE))
+        _create_stack(cloudformation, APP_STACK, app, Stage=STAGE, ConsoleOrigin=console_origin(STAGE))
 
         yield Rehearsal(session, url, translated, {DATA_STACK: stateful_left_out, APP_STACK: app_left_out})
 
