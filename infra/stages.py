@@ -3,8 +3,9 @@ targets (``infra/deploy.mk``) and by the infrastructure tests.
 
 Run ``python -m infra.stages mail-domain STAGE`` for the domain a stage sends email
 from: the stateful stack's ``MailDomain`` parameter, so that it is written in one
-place only (the stage's ``MAIL_SENDER``). ``console-origin STAGE`` likewise gives the
-application stack's ``ConsoleOrigin`` parameter (the stage's ``CORS_ALLOW_ORIGIN``).
+place only (the stage's ``MAIL_SENDER``). ``python -m infra.stages console-origin STAGE``
+gives the web console's origin in the same way: the application stack's ``ConsoleOrigin``,
+from the stage's ``FRONTEND_BASE_URL``.
 """
 
 from __future__ import annotations
@@ -14,12 +15,15 @@ import json
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 CHALICE_DIR = PROJECT_DIR / ".chalice"
 STAGES = ("dev", "prod")
 # The Lambda functions of app.py, by their Chalice names.
 FUNCTIONS = ("api_handler", "jwt_authorizer", "notify")
+# The origin the API admits browser calls from (CORS), a setting of the API's own.
+CORS_ORIGIN_SETTING = "CORS_ALLOW_ORIGIN"
 
 
 def chalice_config(chalice_dir: Path = CHALICE_DIR) -> dict[str, Any]:
@@ -48,13 +52,31 @@ def mail_domain(stage: str, chalice_dir: Path = CHALICE_DIR) -> str:
 
 
 def console_origin(stage: str, chalice_dir: Path = CHALICE_DIR) -> str:
-    """The web console's origin in ``stage``, as the application reads it."""
-    from chalicelib.config import Settings
-
-    origin = Settings.from_env(environment(stage, chalice_dir)).cors_allow_origin
-    if not origin:
-        raise ValueError(f"stage {stage!r} has no CORS_ALLOW_ORIGIN in .chalice/config.json")
-    return origin
+    """The web console's origin (``https://host``): the stage's ``FRONTEND_BASE_URL``,
+    which the emails link to. The console's sign-in returns there, and the API admits
+    browser calls from there only, so the API's CORS origin, when the stage sets one,
+    must be the same."""
+    variables = environment(stage, chalice_dir)
+    url = variables.get("FRONTEND_BASE_URL", "").rstrip("/")
+    parts = urlsplit(url)
+    if (
+        parts.scheme != "https"
+        or not parts.hostname
+        or parts.port
+        or parts.path
+        or parts.query
+        or parts.fragment
+    ):
+        raise ValueError(
+            f"FRONTEND_BASE_URL of stage {stage!r} is not an https origin (https://host): {url!r}"
+        )
+    cors = variables.get(CORS_ORIGIN_SETTING)
+    if cors is not None and cors.rstrip("/") != url:
+        raise ValueError(
+            f"{CORS_ORIGIN_SETTING} of stage {stage!r} is {cors!r}, not the console's origin {url!r} "
+            "(FRONTEND_BASE_URL): the API would refuse the console's calls"
+        )
+    return url
 
 
 def policy_file(stage: str, function: str, chalice_dir: Path = CHALICE_DIR) -> Path:
@@ -89,7 +111,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("what", choices=["mail-domain", "console-origin"])
     parser.add_argument("stage", choices=STAGES)
     args = parser.parse_args(argv)
-    value = mail_domain(args.stage) if args.what == "mail-domain" else console_origin(args.stage)
+    try:
+        value = mail_domain(args.stage) if args.what == "mail-domain" else console_origin(args.stage)
+    except ValueError as error:
+        sys.exit(f"infra.stages: {error}")
     sys.stdout.write(value + "\n")
 
 

@@ -32,6 +32,16 @@ NOT_REHEARSED = {
     "AWS::SNS::TopicPolicy": "not implemented by moto's CloudFormation",
     "AWS::SQS::QueuePolicy": "not implemented by moto's CloudFormation",
     "AWS::ApiGateway::Stage": "not implemented by moto's CloudFormation",
+    # The web console: moto's CloudFormation creates its buckets, nothing of CloudFront,
+    # and neither the managed login's domain nor its style.
+    "AWS::S3::BucketPolicy": "not implemented by moto's CloudFormation",
+    "AWS::CloudFront::Distribution": "not implemented by moto's CloudFormation",
+    "AWS::CloudFront::OriginAccessControl": "not implemented by moto's CloudFormation",
+    "AWS::CloudFront::Function": "not implemented by moto's CloudFormation",
+    "AWS::CloudFront::CachePolicy": "not implemented by moto's CloudFormation",
+    "AWS::CloudFront::ResponseHeadersPolicy": "not implemented by moto's CloudFormation",
+    "AWS::Cognito::UserPoolDomain": "not implemented by moto's CloudFormation",
+    "AWS::Cognito::ManagedLoginBranding": "not implemented by moto's CloudFormation",
     # moto implements the type, but its RestApi ignores the OpenAPI Body that defines
     # the methods, and a deployment of an API without methods is refused.
     "AWS::ApiGateway::Deployment": "moto's RestApi ignores the OpenAPI body, so it has no methods to deploy",

@@ -54,6 +54,7 @@ def test_deploy_without_confirmation_shows_the_plan_and_runs_nothing(fake_aws):
     # The application stack's gateway errors name the stage's console origin.
     assert f"ConsoleOrigin={console_origin('prod')} " in plan.split("--stack-name adhesion-prod ")[1]
     assert plan.index("adhesion-prod-data") < plan.index("--stack-name adhesion-prod ")
+    assert plan.index("--stack-name adhesion-prod ") < plan.index("infra.console publish prod")
     assert not calls.exists()
 
 
@@ -87,13 +88,40 @@ def test_confirmed_deploy_packages_checks_then_deploys_stateful_before_applicati
     order = [
         step("-m infra.package dev build/dev"),
         step("cfn-lint infra/template.yaml build/dev/sam.yaml"),
+        # the console is built before anything is deployed: a build that fails stops there
+        step("cd web && npm ci && npm run build"),
         step("cloudformation deploy --stack-name adhesion-dev-data"),
         step("--enable-termination-protection --stack-name adhesion-dev-data"),
         step("cloudformation package --template-file build/dev/sam.yaml --s3-bucket artifacts"),
         step("cloudformation deploy --stack-name adhesion-dev --template-file build/dev/packaged.yaml"),
+        # and published once both stacks are there, from their outputs
+        step("-m infra.console publish dev --dist web/dist"),
     ]
     assert order == sorted(order)
-    assert "--parameter-overrides Stage=dev" in lines[order[-1]]
+    assert f"--parameter-overrides Stage=dev ConsoleOrigin={console_origin('dev')} --tags" in lines[order[-2]]
+
+
+def test_deploy_passes_the_consoles_certificate_and_identity_provider_choice():
+    certificate = "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789"
+
+    result = _make(
+        "-n",
+        "deploy",
+        "STAGE=prod",
+        "CONFIRM=yes",
+        "ARTIFACT_BUCKET=artifacts",
+        f"CONSOLE_CERTIFICATE_ARN={certificate}",
+        "CREATE_USER_POOL=false",
+    )
+
+    assert result.returncode == 0, result.stderr
+    [app] = [line for line in result.stdout.splitlines() if "--stack-name adhesion-prod " in line]
+    assert (
+        f"Stage=prod ConsoleOrigin={console_origin('prod')} ConsoleCertificateArn={certificate} Console=false"
+        in app
+    )
+    [data] = [line for line in result.stdout.splitlines() if "--stack-name adhesion-prod-data " in line]
+    assert "CreateUserPool=false" in data
 
 
 def test_package_without_a_region_says_so_in_one_line(tmp_path):

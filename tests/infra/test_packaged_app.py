@@ -356,7 +356,11 @@ def test_imported_settings_come_from_the_stateful_stacks_outputs(sam, stateful, 
     issuer = exported(stateful, variables["JWT_ISSUER"], stage)
     assert issuer["Fn::If"][0] == "UseCognito"
     assert issuer["Fn::If"][1] == {"Fn::Sub": "https://cognito-idp.${AWS::Region}.amazonaws.com/${UserPool}"}
-    assert exported(stateful, variables["JWT_AUDIENCES"], stage) == {
+    # The data stack's audiences, to which a stage serving the console adds its client's
+    # (test_console_template.py).
+    condition, _, audiences = variables["JWT_AUDIENCES"]["Fn::If"]
+    assert condition == "ServeConsole"
+    assert exported(stateful, audiences, stage) == {
         "Fn::If": ["UseCognito", {"Ref": "UserPoolClient"}, {"Ref": "ExternalAudiences"}]
     }
 

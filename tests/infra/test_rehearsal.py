@@ -5,7 +5,8 @@ CloudFormation's transform does), its code uploaded to the emulator's S3 first (
 
 moto's CloudFormation does not create every resource type the templates use (see
 ``NOT_REHEARSED`` in tests/infra/rehearsal.py): those are left out, visibly, and
-checked as declarations in test_stateful_template.py and test_packaged_app.py. It
+checked as declarations in test_stateful_template.py, test_packaged_app.py and (the
+web console's CloudFront and Cognito pieces) test_console_template.py. It
 also ignores some table settings (time to live, point-in-time recovery, encryption),
 which are checked from the template in test_table_matches_models.py.
 """
@@ -121,6 +122,8 @@ def test_only_resource_types_moto_lacks_are_left_out(rehearsal):
         "NotifyRole",
         "NotifyNotifyDynamodbEventSource",
         "RestAPI",
+        "ConsoleBucket",
+        "ConsoleLogBucket",
     } <= set(created)
 
 
@@ -180,6 +183,53 @@ def test_stream_function_reads_the_tables_stream_with_the_declared_settings(rehe
     assert pattern == {"dynamodb": {"Keys": {"SK": {"S": [{"prefix": "REQ#"}]}}}}
 
 
+# -- The web console's buckets and what its config.json is written from ---------------------------
+
+
+@pytest.mark.parametrize("bucket", ["ConsoleBucket", "ConsoleLogBucket"])
+def test_console_buckets_exist_encrypted_and_tagged(rehearsal, bucket):
+    # moto's CloudFormation applies a bucket's encryption and tags, and ignores its
+    # versioning, public access block, logging, lifecycle and ownership: those are
+    # checked from the template in test_console_template.py.
+    s3 = rehearsal.client("s3")
+    name = rehearsal.physical_ids(APP_STACK)[bucket]
+
+    [rule] = s3.get_bucket_encryption(Bucket=name)["ServerSideEncryptionConfiguration"]["Rules"]
+
+    assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    assert {"Key": "stage", "Value": STAGE} in s3.get_bucket_tagging(Bucket=name)["TagSet"]
+
+
+def test_console_configuration_comes_from_the_stacks_outputs(rehearsal):
+    from infra.console import app_stack, console_of, data_stack, stack_outputs
+
+    cloudformation = rehearsal.client("cloudformation")
+    data, app = (
+        stack_outputs(cloudformation, data_stack(STAGE)),
+        stack_outputs(cloudformation, app_stack(STAGE)),
+    )
+
+    # WHEN the publisher reads the two stacks as make deploy leaves them
+    console = console_of(data, app, REGION)
+
+    # THEN it publishes to the stack's bucket, and config.json names the API the stack
+    # created, the data stack's user pool and domain, and the console's own client
+    assert console.bucket == rehearsal.physical_ids(APP_STACK)["ConsoleBucket"]
+    api_id = rehearsal.physical_ids(APP_STACK)["RestAPI"]
+    assert console.config == {
+        "apiUrl": f"https://{api_id}.execute-api.{REGION}.amazonaws.com/api",
+        "region": REGION,
+        "userPoolId": data["UserPoolId"],
+        "clientId": app["ConsoleClientId"],
+        "authMode": "hosted",
+        "cognitoDomain": data["CognitoDomain"],
+        "redirectUri": f"{console.url}/auth/callback",
+        "logoutUri": f"{console.url}/",
+    }
+    # (the pool, its domain and the client are moto stand-ins: see NOT_REHEARSED)
+    assert data["CognitoDomain"].endswith(f".auth.{REGION}.amazoncognito.com")
+
+
 # -- The functions ----------------------------------------------------------------------------
 
 # Chalice's function name -> (suffix of the Lambda function's name, the role's logical id).
@@ -206,7 +256,8 @@ def test_functions_are_wired_to_the_stateful_stack(rehearsal, function):
     assert variables["MAIL_CONFIGURATION_SET"] == exports[f"adhesion-{STAGE}-MailConfigurationSetName"]
     assert variables["JWT_ISSUER"] == exports[f"adhesion-{STAGE}-JwtIssuer"]
     assert variables["JWT_ISSUER"].startswith(f"https://cognito-idp.{REGION}.amazonaws.com/")
-    assert variables["JWT_AUDIENCES"] == exports[f"adhesion-{STAGE}-JwtAudiences"]
+    # ... and the console's app client, which moto's CloudFormation does not create.
+    assert variables["JWT_AUDIENCES"] == f"{exports[f'adhesion-{STAGE}-JwtAudiences']},ConsoleClient-stand-in"
     assert variables["MAIL_SENDER"] == f"no-reply@{mail_domain(STAGE)}"
 
 
