@@ -74,15 +74,19 @@ def test_concurrent_decisions_leave_exactly_one(
     # WHEN twenty decisions arrive at once, all of them having read the request as
     # pending before any of them writes (the worst interleaving, made certain)
     read_all = Barrier(20)
-    read = container.repository.find_request_with_membership
 
-    def read_then_wait(*args):
-        found = read(*args)
-        read_all.wait()
-        return found
+    def then_wait(read):
+        def read_then_wait(*args):
+            found = read(*args)
+            read_all.wait()
+            return found
+
+        return read_then_wait
 
     with monkeypatch.context() as patch:
-        patch.setattr(container.repository, "find_request_with_membership", read_then_wait)
+        # An acceptance also reads the organization (the new member's item names it).
+        for reading in ("find_request_with_membership", "find_request_for_acceptance"):
+            patch.setattr(container.repository, reading, then_wait(getattr(container.repository, reading)))
         outcomes = _at_once(20, decide)
     # THEN exactly one is taken and the others see the request closed
     assert sorted(outcomes) == ["ok"] + ["request_not_pending"] * 19
