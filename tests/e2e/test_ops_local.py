@@ -15,6 +15,7 @@ import boto3
 from devstack.outbox import read_outbox, text_of
 from tests.e2e.conftest import ROOT, clean_environment
 from tests.e2e.test_seed_flow import call, emails_to, user
+from tests.make import make
 
 #: What the emulator's STS answers to GetCallerIdentity.
 EMULATOR_IDENTITY = "arn:aws:sts::123456789012:user/moto"
@@ -188,12 +189,6 @@ def test_without_local_the_missing_variables_are_named(stack):
 
 def test_make_ops_runs_the_command_line_against_the_local_stack():
     # `ops` is also a directory: without .PHONY, make would call the target up to date
-    dry = subprocess.run(
-        ["make", "-n", "ops", "ARGS=show 1234"],  # noqa: S607
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    dry = make("-n", "ops", "ARGS=show 1234")
     assert dry.returncode == 0, dry.stderr
     assert dry.stdout.splitlines()[-1] == ".venv/bin/python -m ops --local show 1234"
