@@ -63,14 +63,18 @@ def test_twenty_concurrent_decisions_leave_one_decision_and_one_outcome_email(ri
     # WHEN twenty accept/refuse calls by both admins arrive at once, all of them having
     # read the request as pending before any of them writes (the worst interleaving)
     read_all = Barrier(20)
-    read = repository.find_request_with_membership
 
-    def read_then_wait(*args):
-        found = read(*args)
-        read_all.wait()
-        return found
+    def then_wait(read):
+        def read_then_wait(*args):
+            found = read(*args)
+            read_all.wait()
+            return found
 
-    monkeypatch.setattr(repository, "find_request_with_membership", read_then_wait)
+        return read_then_wait
+
+    # An acceptance reads the organization with the request (find_request_for_acceptance).
+    for reading in ("find_request_with_membership", "find_request_for_acceptance"):
+        monkeypatch.setattr(repository, reading, then_wait(getattr(repository, reading)))
 
     def decide(index):
         admin = admins[index % 2].caller
