@@ -65,7 +65,8 @@ def test_the_api_survives_fuzzing_and_every_operation_is_reached(stack, tmp_path
     assert missed == [], f"never a 2xx: {missed}\n{json.dumps(seen, indent=1)}"
     assert f"fuzz: {count} of {count} operations reached with a 2xx\n" in text
     assert f"Selected: {count}/{count}" in text
-    assert len(hit) == count == 15
+    # (the contract is the app's routes, tests/api/test_public_routes.py, so none is left out)
+    assert sorted(hit) == sorted(operations())
     # AND none answered a 5xx, by the fuzzer's own record of every answer
     assert [label for label, statuses in seen.items() if statuses["5xx"]] == []
     # AND every check passed: no answer outside the schema, no input wrongly refused
@@ -112,6 +113,26 @@ def test_only_the_local_gateways_own_refusal_escapes_the_schema_check():
     assert filter_failure(None, _Failure("ST108"), None, _Answer(403, None)) is True
     # AND its status is still held to the contract
     assert filter_failure(None, _Failure("ST106"), None, refusal) is True
+
+
+def test_every_listing_with_an_opaque_cursor_may_refuse_a_forged_one():
+    # GIVEN the contract's operations that take a cursor, which only the service can issue
+    from chalicelib.api.validation import openapi
+
+    paged = {
+        f"{method.upper()} {path}"
+        for path, item in openapi()["paths"].items()
+        for method, operation in item.items()
+        if method != "parameters"
+        and any(p.get("name") == "cursor" for p in operation.get("parameters", []) + item.get("parameters", []))
+    }
+    # THEN the fuzzer's configuration lets each answer a well-formed forged one with 400
+    allowed = {
+        block["include-name"]
+        for block in SETTINGS["operations"]
+        if "400" in block.get("checks", {}).get("positive_data_acceptance", {}).get("expected-statuses", [])
+    }
+    assert paged and paged <= allowed, sorted(paged - allowed)
 
 
 def test_each_step_gets_the_caller_the_service_expects():
