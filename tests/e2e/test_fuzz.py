@@ -115,6 +115,11 @@ def test_only_the_local_gateways_own_refusal_escapes_the_schema_check():
     assert filter_failure(None, _Failure("ST106"), None, refusal) is True
 
 
+def _names(operation: dict, item: dict) -> set[str]:
+    parameters = [*operation.get("parameters", []), *item.get("parameters", [])]
+    return {parameter.get("name") for parameter in parameters}
+
+
 def test_every_listing_with_an_opaque_cursor_may_refuse_a_forged_one():
     # GIVEN the contract's operations that take a cursor, which only the service can issue
     from chalicelib.api.validation import openapi
@@ -123,8 +128,7 @@ def test_every_listing_with_an_opaque_cursor_may_refuse_a_forged_one():
         f"{method.upper()} {path}"
         for path, item in openapi()["paths"].items()
         for method, operation in item.items()
-        if method != "parameters"
-        and any(p.get("name") == "cursor" for p in operation.get("parameters", []) + item.get("parameters", []))
+        if method != "parameters" and "cursor" in _names(operation, item)
     }
     # THEN the fuzzer's configuration lets each answer a well-formed forged one with 400
     allowed = {
