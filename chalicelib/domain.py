@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 
@@ -17,6 +17,8 @@ class RequestStatus(StrEnum):
     ACCEPTED = "accepted"
     REFUSED = "refused"
     WITHDRAWN = "withdrawn"
+    #: Nobody answered within the organization's ``request_expiry_days``.
+    EXPIRED = "expired"
 
 
 class Transition(StrEnum):
@@ -25,6 +27,31 @@ class Transition(StrEnum):
     REQUESTED = "requested"
     ACCEPTED = "accepted"
     REFUSED = "refused"
+    EXPIRED = "expired"
+
+
+class AdminEmails(StrEnum):
+    """How an admin hears of new requests (``/me/preferences``): the inbox always."""
+
+    IMMEDIATE = "immediate"
+    DAILY_DIGEST = "daily_digest"
+    OFF = "off"
+
+
+class DueKind(StrEnum):
+    """What the scheduled function does with an item once its moment has come."""
+
+    #: a pending request: remind its organization's admins, or expire it
+    REQUEST = "REQ"
+    #: an admin's open notice (reminders, digest): close it, so that the stream emails it
+    NOTICE = "NOTICE"
+
+
+class NoticeKind(StrEnum):
+    """The emails that list several requests to one admin."""
+
+    REMINDER = "REMINDER"
+    DIGEST = "DIGEST"
 
 
 def language_of(locale: str) -> str:
@@ -56,6 +83,20 @@ class UserRef:
 
 
 @dataclass(frozen=True)
+class Preferences:
+    """How a user wants to be emailed (``/me/preferences``). ``language`` None: the
+    token's locale. ``muted_organizations``: organizations whose admin emails the user
+    turned off (the one-click unsubscribe), whatever ``admin_emails`` says."""
+
+    admin_emails: AdminEmails = AdminEmails.IMMEDIATE
+    language: str | None = None
+    muted_organizations: frozenset[str] = frozenset()
+
+    def admin_emails_for(self, org_id: str) -> AdminEmails:
+        return AdminEmails.OFF if org_id in self.muted_organizations else self.admin_emails
+
+
+@dataclass(frozen=True)
 class UserProfile:
     """What Adhesion remembers of a user so that emails can reach them later."""
 
@@ -63,6 +104,29 @@ class UserProfile:
     name: str
     email: str
     locale: str
+    preferences: Preferences = Preferences()
+
+    @property
+    def language(self) -> str:
+        """The language of this user's emails: their choice, else their token's locale's."""
+        return self.preferences.language or language_of(self.locale)
+
+
+@dataclass(frozen=True)
+class OrganizationSettings:
+    """What an organization's admins decide of requests to join it.
+
+    ``auto_accept_domains`` are lower-case email domains: a caller whose *verified*
+    address is in one is accepted at once with ``auto_accept_role``. Each request keeps
+    the expiry and reminder days of the moment it was made (``RequestSchedule``).
+    """
+
+    requests_open: bool = True
+    request_guidance: str = ""
+    auto_accept_domains: tuple[str, ...] = ()
+    auto_accept_role: Role = Role.EDITOR
+    request_expiry_days: int = 30
+    reminder_days: tuple[int, ...] = (3, 7)
 
 
 @dataclass(frozen=True)
@@ -74,6 +138,10 @@ class Organization:
     members_count: int
     admins_count: int
     pending_count: int
+    settings: OrganizationSettings = OrganizationSettings()
+    #: incremented by every change of ``settings``; a transaction that relied on the
+    #: settings it read is conditioned on it
+    settings_version: int = 0
 
 
 @dataclass(frozen=True)
@@ -90,6 +158,34 @@ class Membership:
 
 
 @dataclass(frozen=True)
+class RequestSchedule:
+    """When a pending request is due: reminders to its organization's admins at
+    ``created_at + reminder_days[i]`` (those before expiry), then expiry. Fixed when the
+    request is made; ``reminders_sent`` counts the reminders already handled."""
+
+    expires_at: datetime
+    reminder_days: tuple[int, ...] = ()
+    reminders_sent: int = 0
+
+    @classmethod
+    def for_new_request(cls, created_at: datetime, settings: OrganizationSettings) -> RequestSchedule:
+        expires_at = created_at + timedelta(days=settings.request_expiry_days)
+        reminders = tuple(
+            sorted(d for d in set(settings.reminder_days) if created_at + timedelta(days=d) < expires_at)
+        )
+        return cls(expires_at=expires_at, reminder_days=reminders)
+
+    def next_reminder(self, created_at: datetime) -> datetime | None:
+        if self.reminders_sent >= len(self.reminder_days):
+            return None
+        return created_at + timedelta(days=self.reminder_days[self.reminders_sent])
+
+    def next_due(self, created_at: datetime) -> datetime:
+        """The next moment the scheduled function must look at the request."""
+        return self.next_reminder(created_at) or self.expires_at
+
+
+@dataclass(frozen=True)
 class MembershipRequest:
     id: str
     organization_id: str
@@ -101,6 +197,10 @@ class MembershipRequest:
     reason: str | None = None
     decided_at: datetime | None = None
     decided_by: UserRef | None = None
+    #: None for requests made before requests expired (they never do)
+    schedule: RequestSchedule | None = None
+    #: accepted at once: the caller's verified address is in an auto-accepted domain
+    auto_accepted: bool = False
 
     @property
     def is_pending(self) -> bool:

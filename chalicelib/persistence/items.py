@@ -38,6 +38,23 @@ def organization_of(item: OrganizationModel) -> domain.Organization:
         members_count=int(item.members_count),
         admins_count=int(item.admins_count),
         pending_count=int(item.pending_count),
+        settings=settings_of(item),
+        settings_version=int(item.settings_version or 0),
+    )
+
+
+def settings_of(item: OrganizationModel) -> domain.OrganizationSettings:
+    """An organization's settings; those never set read as their defaults."""
+    default = domain.OrganizationSettings()
+    return domain.OrganizationSettings(
+        requests_open=default.requests_open if item.requests_open is None else item.requests_open,
+        request_guidance=item.request_guidance or "",
+        auto_accept_domains=tuple(sorted(item.auto_accept_domains or ())),
+        auto_accept_role=domain.Role(item.auto_accept_role or default.auto_accept_role),
+        request_expiry_days=int(item.request_expiry_days or default.request_expiry_days),
+        reminder_days=(
+            default.reminder_days if item.reminder_days is None else tuple(int(d) for d in item.reminder_days)
+        ),
     )
 
 
@@ -68,6 +85,18 @@ def request_of(item: MembershipRequestModel) -> domain.MembershipRequest:
         reason=item.reason,
         decided_at=item.decided_at,
         decided_by=decided_by,
+        schedule=schedule_of(item),
+        auto_accepted=bool(item.auto_accepted),
+    )
+
+
+def schedule_of(item: MembershipRequestModel) -> domain.RequestSchedule | None:
+    if item.expires_at is None:
+        return None
+    return domain.RequestSchedule(
+        expires_at=item.expires_at,
+        reminder_days=tuple(int(d) for d in item.reminder_days or ()),
+        reminders_sent=int(item.reminders_sent or 0),
     )
 
 
@@ -77,7 +106,17 @@ def request_from_image(image: Mapping[str, Any]) -> domain.MembershipRequest:
 
 
 def profile_of(item: UserProfileModel) -> domain.UserProfile:
-    return domain.UserProfile(keys.user_id_of(item.pk), item.name, item.email, item.locale)
+    return domain.UserProfile(
+        keys.user_id_of(item.pk), item.name, item.email, item.locale, preferences=preferences_of(item)
+    )
+
+
+def preferences_of(item: UserProfileModel) -> domain.Preferences:
+    return domain.Preferences(
+        admin_emails=domain.AdminEmails(item.admin_emails or domain.AdminEmails.IMMEDIATE),
+        language=item.language,
+        muted_organizations=frozenset(item.muted_organizations or ()),
+    )
 
 
 def operator_action_of(item: OperatorActionModel) -> domain.OperatorAction:
@@ -131,8 +170,28 @@ def request_item(request: domain.MembershipRequest, model=MembershipRequestModel
         gsi2pk=keys.user_pk(request.user.id),
         gsi2sk=keys.user_request_sk(request.created_at, request.id),
         gsi3sk=stamp,
+        auto_accepted=request.auto_accepted or None,
         **request_status_keys(request.organization_id, request.user.id, request.status),
+        **request_schedule_attributes(request),
     )
+
+
+def request_schedule_attributes(request: domain.MembershipRequest) -> dict[str, Any]:
+    """A request's schedule, and while it is pending its entry in the schedule (GSI4)
+    at its next due moment."""
+    schedule = request.schedule
+    if schedule is None:
+        return {}
+    attributes: dict[str, Any] = {
+        "expires_at": schedule.expires_at,
+        "reminder_days": list(schedule.reminder_days),
+        "reminders_sent": schedule.reminders_sent,
+    }
+    if request.is_pending:
+        attributes["gsi4pk"], attributes["gsi4sk"] = keys.due_keys(
+            schedule.next_due(request.created_at), domain.DueKind.REQUEST, request.id
+        )
+    return attributes
 
 
 def request_status_keys(org_id: str, user_id: str, status: domain.RequestStatus) -> dict[str, str]:

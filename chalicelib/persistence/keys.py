@@ -13,7 +13,13 @@ member                  ORG#<org> / MEMBER#<user>           GSI1 ORG#<org>#ROLE#
                                                             GSI2 USER#<user> / MEMBER#<role>#<org>
 request                 ORG#<org> / REQ#<request>           GSI1 ORG#<org>#REQ#<status> / <stamp>;
                                                             GSI2 USER#<user> / REQ#<stamp>;
-                                                            GSI3 USER#<user>#REQ#<status> / <stamp>
+                                                            GSI3 USER#<user>#REQ#<status> / <stamp>;
+                                                            GSI4 DUE#<day> / <moment>#REQ#<request>
+                                                            (while pending)
+admin notice            NOTICE#<user> / <kind>#<key>        GSI4 DUE#<day> /
+                                                            <moment>#NOTICE#<user>#<kind>#<key> (while open)
+schedule checkpoint     SCHEDULE / CHECKPOINT
+unsubscribe link used   UNSUBSCRIBE#<link> / USED
 pending request lock    ORG#<org> / PENDING#<user>
 last asked (cooldown)   ORG#<org> / ASKED#<user>
 profile                 USER#<user> / PROFILE
@@ -38,15 +44,23 @@ events of the organization's life belong under the same prefix, so that the hist
 reads them all in that one Query. ``OPS#<month>`` (``YYYY-MM``) in GSI1 is the operators'
 log: every operator action of a month, whichever organization it concerns. None of
 these keys starts with ``REQ#``: the stream function's filter never lets them in.
+
+GSI4 is the schedule: what the scheduled function must look at, by the moment it is due.
+Only pending requests (their next reminder, else their expiry) and open notices (an
+admin's reminders or digest, due to be closed and emailed) have GSI4 keys, and each
+loses them when it leaves that state, so the index holds what is still to do and
+nothing else. ``<day>`` is the due moment's UTC date (``YYYY-MM-DD``): a pass reads the
+days from its checkpoint to today, each one Query bounded by ``now``, so its cost grows
+with what is due, never with the table.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from chalicelib.domain import Role
+from chalicelib.domain import DueKind, Role
 
 #: The names of the table's own key attributes.
 TABLE_KEYS = frozenset({"PK", "SK"})
@@ -83,6 +97,17 @@ HISTORY_SK_PREFIX = "HISTORY#"
 operation_pk = "OPERATION#{}".format
 OPERATION_SK = "OPERATION"
 
+#: (user_id): an admin's notices (the emails that list several requests).
+notice_pk = "NOTICE#{}".format
+#: (NoticeKind, key): one notice of an admin (a reminder round, a day's digest).
+notice_sk = "{}#{}".format
+#: The scheduled function's checkpoint: the earliest day that may still hold due items.
+SCHEDULE_PK = "SCHEDULE"
+CHECKPOINT_SK = "CHECKPOINT"
+#: (link id): marks a one-click unsubscribe link as used.
+unsubscribe_pk = "UNSUBSCRIBE#{}".format
+UNSUBSCRIBE_USED_SK = "USED"
+
 #: What every member's ``SK`` starts with, in its organization's partition.
 MEMBER_SK_PREFIX = member_sk("")
 #: What every request's ``SK`` starts with in its organization's partition, and its
@@ -103,6 +128,22 @@ org_requests_pk = "ORG#{}#REQ#{}".format
 user_requests_pk = "USER#{}#REQ#{}".format
 #: (month as YYYY-MM): GSI1PK of the operators' log of one month.
 operator_log_pk = "OPS#{}".format
+
+
+def due_pk(day: date) -> str:
+    """GSI4PK of what is due on ``day`` (UTC)."""
+    return f"DUE#{day.isoformat()}"
+
+
+def due_keys(at: datetime, kind: DueKind, ident: str) -> tuple[str, str]:
+    """GSI4PK and GSI4SK of an item due at ``at``: ``ident`` is the request id, or the
+    notice's ``<user>#<kind>#<key>``."""
+    return due_pk(at.astimezone(UTC).date()), f"{moment(at)}#{kind.value}#{ident}"
+
+
+def due_until(now: datetime) -> str:
+    """The upper bound of GSI4SK for what is due at ``now`` (``<=``)."""
+    return f"{moment(now)}#~"
 
 
 def user_memberships_prefix(role: Role) -> str:

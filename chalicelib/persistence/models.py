@@ -7,6 +7,8 @@ Every item lives in one table (``infra/template.yaml``, resource ``Table``) keye
   (requests by status, members by role), and the operators' log of each month.
 - ``GSI2`` (``GSI2PK``/``GSI2SK``): collections of one user across organizations.
 - ``GSI3`` (``GSI3PK``/``GSI3SK``): one user's requests of one status.
+- ``GSI4`` (``GSI4PK``/``GSI4SK``): the schedule, what is due by day and moment
+  (pending requests, open notices); sparse.
 
 The key formats are written and parsed in ``chalicelib/persistence/keys.py`` only.
 
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 from pynamodb.attributes import (
     BooleanAttribute,
+    ListAttribute,
     MapAttribute,
     NumberAttribute,
     TTLAttribute,
@@ -32,9 +35,12 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 
-def _index(number: int) -> tuple[UnicodeAttribute, UnicodeAttribute, GlobalSecondaryIndex]:
+def _index(
+    number: int, sparse: bool = False
+) -> tuple[UnicodeAttribute, UnicodeAttribute, GlobalSecondaryIndex]:
     """A model's entry in the overloaded index ``GSI<number>``, which projects every
-    attribute: its two key attributes (``GSI<number>PK``, ``GSI<number>SK``) and the index."""
+    attribute: its two key attributes (``GSI<number>PK``, ``GSI<number>SK``) and the index.
+    ``sparse``: the item is in the index only while it has the keys."""
     meta = type("Meta", (), {"index_name": f"GSI{number}", "projection": AllProjection()})
     pk, sk = f"GSI{number}PK", f"GSI{number}SK"
     index = type(
@@ -46,7 +52,7 @@ def _index(number: int) -> tuple[UnicodeAttribute, UnicodeAttribute, GlobalSecon
             sk.lower(): UnicodeAttribute(range_key=True, attr_name=sk),
         },
     )
-    return UnicodeAttribute(attr_name=pk), UnicodeAttribute(attr_name=sk), index()
+    return UnicodeAttribute(attr_name=pk, null=sparse), UnicodeAttribute(attr_name=sk, null=sparse), index()
 
 
 class _Item(Model):
@@ -71,6 +77,15 @@ class OrganizationModel(_Item):
     members_count = NumberAttribute(default=0)
     admins_count = NumberAttribute(default=0)
     pending_count = NumberAttribute(default=0)
+    # Settings (GET/PUT /organizations/{id}/settings); absent on items written before
+    # them, which read as the defaults of ``domain.OrganizationSettings``.
+    requests_open = BooleanAttribute(null=True)
+    request_guidance = UnicodeAttribute(null=True)
+    auto_accept_domains = UnicodeSetAttribute(null=True)
+    auto_accept_role = UnicodeAttribute(null=True)
+    request_expiry_days = NumberAttribute(null=True)
+    reminder_days = ListAttribute(of=NumberAttribute, null=True)
+    settings_version = NumberAttribute(default=0)
 
 
 class MembershipModel(_Item):
@@ -117,9 +132,16 @@ class MembershipRequestModel(_Item):
     decided_at = UTCDateTimeAttribute(null=True)
     decided_by_id = UnicodeAttribute(null=True)
     decided_by_name = UnicodeAttribute(null=True)
+    # The schedule (``domain.RequestSchedule``); absent on requests made before it.
+    expires_at = UTCDateTimeAttribute(null=True)
+    reminder_days = ListAttribute(of=NumberAttribute, null=True)
+    reminders_sent = NumberAttribute(null=True)
+    auto_accepted = BooleanAttribute(null=True)
     gsi1pk, gsi1sk, by_organization = _index(1)
     gsi2pk, gsi2sk, by_user = _index(2)
     gsi3pk, gsi3sk, by_user_status = _index(3)
+    #: ``GSI4PK: DUE#<day>``, ``GSI4SK: <moment>#REQ#<request_id>`` while pending only
+    gsi4pk, gsi4sk, by_due = _index(4, sparse=True)
 
 
 class PendingRequestModel(_Item):
@@ -151,6 +173,10 @@ class UserProfileModel(_Item):
     email = UnicodeAttribute()
     locale = UnicodeAttribute()
     pending_count = NumberAttribute(default=0)
+    # Email preferences (``domain.Preferences``); absent: the defaults.
+    admin_emails = UnicodeAttribute(null=True)
+    language = UnicodeAttribute(null=True)
+    muted_organizations = UnicodeSetAttribute(null=True)
 
 
 class EmailRoundModel(_Item):
@@ -192,3 +218,38 @@ class OperatorActionModel(_Item):
     subject = UnicodeAttribute(null=True)
     details = MapAttribute(null=True)
     gsi1pk, gsi1sk, by_organization = _index(1)
+
+
+class NoticeModel(_Item):
+    """One email to one admin that lists several requests: the reminders of one pass of
+    the scheduled function, or the new requests of one day (``daily_digest``).
+
+    ``PK: NOTICE#<user_id>``, ``SK: <kind>#<key>``. ``entries`` maps ``<org_id>#<request_id>``
+    to what the email says of it, so that writing an entry twice keeps one. While
+    ``status`` is ``open``, ``GSI4PK: DUE#<day>`` and ``GSI4SK:
+    <moment>#NOTICE#<user_id>#<kind>#<key>`` say when it is to be closed; closing it
+    (``ready``) removes them, and the stream emails it once.
+    """
+
+    user_id = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    status = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    entries = MapAttribute(null=True)
+    gsi4pk, gsi4sk, by_due = _index(4, sparse=True)
+
+
+class CheckpointModel(_Item):
+    """``PK: SCHEDULE``, ``SK: CHECKPOINT``: the earliest day whose due items the
+    scheduled function may not have handled, so that a pass starts there."""
+
+    day = UnicodeAttribute()
+    updated_at = UTCDateTimeAttribute()
+
+
+class UsedLinkModel(_Item):
+    """``PK: UNSUBSCRIBE#<link_id>``, ``SK: USED``: a one-click unsubscribe link already
+    used, written in the same transaction as the preference it changed."""
+
+    used_at = UTCDateTimeAttribute()
+    expires_at = TTLAttribute(null=True)

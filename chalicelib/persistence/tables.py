@@ -37,6 +37,9 @@ class Tables:
     profiles: type[models.UserProfileModel]
     rounds: type[models.EmailRoundModel]
     operator_actions: type[models.OperatorActionModel]
+    notices: type[models.NoticeModel]
+    checkpoints: type[models.CheckpointModel]
+    used_links: type[models.UsedLinkModel]
 
     def describe_to(self, connection: Connection) -> None:
         """Tell a connection the table's key schema (once), so that it can read items of
@@ -76,6 +79,9 @@ def bind(table_name: str, region: str | None = None, host: str | None = None) ->
         profiles=bound(models.UserProfileModel),
         rounds=bound(models.EmailRoundModel),
         operator_actions=bound(models.OperatorActionModel),
+        notices=bound(models.NoticeModel),
+        checkpoints=bound(models.CheckpointModel),
+        used_links=bound(models.UsedLinkModel),
     )
 
 
