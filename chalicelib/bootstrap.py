@@ -53,7 +53,7 @@ class Container:
     def organizations(self):
         from chalicelib.services.organizations import OrganizationService
 
-        return OrganizationService(self.repository, self.clock, new_id)
+        return OrganizationService(self.repository, self.clock, new_id, self.settings.max_admin_emails)
 
     @functools.cached_property
     def membership_requests(self):

@@ -223,6 +223,15 @@ class OrganizationView:
 
 
 @dataclass(frozen=True)
+class SettingsView:
+    """An organization's settings as its members see them, with how many of its admins
+    are emailed about requests (0: requests only show in the admins' inbox)."""
+
+    organization: Organization
+    admins_emailed: int
+
+
+@dataclass(frozen=True)
 class InboxItem:
     organization_id: str
     organization_name: str

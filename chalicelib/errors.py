@@ -99,6 +99,18 @@ class Conflict(DomainError):
     message = "The resource changed while you were updating it; please retry."
 
 
+class SettingsChanged(Conflict):
+    """The organization's settings changed between the read a change relied on and its
+    transaction: the service reads them again once, then answers as any conflict."""
+
+
+class RequestsClosed(DomainError):
+    """The organization's admins turned requests to join off (``requests_open``)."""
+
+    code = "requests_closed"
+    message = "This organization does not take membership requests at the moment."
+
+
 class EmailsInProgress(DomainError):
     """An operator asked to resend emails the stream may still be sending."""
 

@@ -17,6 +17,8 @@ class Action(StrEnum):
     DECIDE_REQUEST = "decide_request"
     CHANGE_ROLE = "change_role"
     REMOVE_MEMBER = "remove_member"
+    VIEW_SETTINGS = "view_settings"
+    CHANGE_SETTINGS = "change_settings"
 
 
 ALLOWED_ROLES: dict[Action, frozenset[Role]] = {
@@ -24,6 +26,8 @@ ALLOWED_ROLES: dict[Action, frozenset[Role]] = {
     Action.DECIDE_REQUEST: frozenset({Role.ADMIN}),
     Action.CHANGE_ROLE: frozenset({Role.ADMIN}),
     Action.REMOVE_MEMBER: frozenset({Role.ADMIN}),
+    Action.VIEW_SETTINGS: frozenset({Role.ADMIN, Role.EDITOR}),
+    Action.CHANGE_SETTINGS: frozenset({Role.ADMIN}),
 }
 
 

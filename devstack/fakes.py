@@ -17,6 +17,7 @@ from chalicelib.domain import (
     MembershipRequest,
     OperatorAction,
     Organization,
+    OrganizationSettings,
     Page,
     RequestStatus,
     Role,
@@ -112,10 +113,31 @@ class InMemoryMembershipRepository:
         self.members[(organization.id, admin.user_id)] = admin
         self._refresh_profile(creator)
 
-    def get_organization(self, org_id: str) -> Organization:
+    def get_organization(self, org_id: str, consistent: bool = False) -> Organization:
         if org_id not in self.organizations_by_id:
             raise errors.OrganizationNotFound()
         return self.organizations_by_id[org_id]
+
+    def get_organization_with_membership(self, org_id: str, user_id: str):
+        return self.get_organization(org_id), self.members.get((org_id, user_id))
+
+    def _settings_changed(self, org_id: str, version: int | None) -> bool:
+        organization = self.organizations_by_id.get(org_id)
+        return version is not None and (organization is None or organization.settings_version != version)
+
+    def update_settings(
+        self, acting_admin_id: str, org_id: str, settings: OrganizationSettings, version: int
+    ) -> None:
+        _first_failure(
+            (self._is_not_admin(org_id, acting_admin_id), errors.Forbidden),
+            (self._settings_changed(org_id, version), errors.SettingsChanged),
+        )
+        organization = self.organizations_by_id[org_id]
+        self.organizations_by_id[org_id] = replace(
+            organization,
+            settings=replace(settings, auto_accept_domains=tuple(sorted(settings.auto_accept_domains))),
+            settings_version=organization.settings_version + 1,
+        )
 
     def get_organization_with_caller(self, org_id: str, user_id: str):
         organization = self.get_organization(org_id)
@@ -218,13 +240,24 @@ class InMemoryMembershipRepository:
     # -- requests ------------------------------------------------------------------------
 
     def create_request(
-        self, request: MembershipRequest, requester: UserProfile, max_pending: int, cooldown_seconds: int
+        self,
+        request: MembershipRequest,
+        requester: UserProfile,
+        max_pending: int,
+        cooldown_seconds: int,
+        settings_version: int | None = None,
+        new_member: Membership | None = None,
     ) -> None:
         org_id, user_id = request.organization_id, request.user.id
         asked = self.last_asked.get((org_id, user_id))
         profile = self.profiles_by_id.get(user_id)
+        pending = new_member is None
         _first_failure(
-            (org_id not in self.organizations_by_id, errors.OrganizationNotFound),
+            (
+                org_id not in self.organizations_by_id,
+                errors.OrganizationNotFound if settings_version is None else errors.SettingsChanged,
+            ),
+            (self._settings_changed(org_id, settings_version), errors.SettingsChanged),
             ((org_id, user_id) in self.members, errors.AlreadyMember),
             ((org_id, user_id) in self.pending, errors.RequestPending),
             ((org_id, request.id) in self.requests, errors.Conflict),
@@ -235,13 +268,21 @@ class InMemoryMembershipRepository:
                     int(asked.timestamp()) + cooldown_seconds - int(request.created_at.timestamp())
                 ),
             ),
-            (profile is not None and profile.pending_count >= max_pending, errors.TooManyPendingRequests),
+            (
+                pending and profile is not None and profile.pending_count >= max_pending,
+                errors.TooManyPendingRequests,
+            ),
         )
-        self._count(org_id, pending_count=1)
-        self.pending[(org_id, user_id)] = request.id
         self.requests[(org_id, request.id)] = request
         self.last_asked[(org_id, user_id)] = request.created_at
-        self._refresh_profile(requester).pending_count += 1
+        stored = self._refresh_profile(requester)
+        if pending:
+            self._count(org_id, pending_count=1)
+            self.pending[(org_id, user_id)] = request.id
+            stored.pending_count += 1
+        else:
+            self.members[(org_id, user_id)] = new_member
+            self._count(org_id, members_count=1, admins_count=1 if new_member.role is Role.ADMIN else 0)
 
     def find_request(self, org_id: str, request_id: str) -> MembershipRequest | None:
         return self.requests.get((org_id, request_id))

@@ -106,7 +106,7 @@ CURSOR = {
     "description": "Opaque; the next_cursor of the previous page.",
     "schema": {"type": "string", "maxLength": 2048},
 }
-STATUS_VALUES = ["pending", "accepted", "refused", "withdrawn"]
+STATUS_VALUES = ["pending", "accepted", "refused", "withdrawn", "expired"]
 
 
 def status_param(default: str | None) -> dict:
@@ -221,6 +221,39 @@ USER_REF = {
     "properties": {"id": {"type": "string"}, "name": {"type": "string"}},
 }
 TIMESTAMP = {"type": "string", "format": "date-time"}
+ROLE = {"type": "string", "enum": ["admin", "editor"]}
+# A domain name as email addresses use it, without IDN (punycode is ASCII, so it fits).
+DOMAIN = r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+GUIDANCE = text(1000, required=False, multiline=True)
+GUIDANCE["description"] = "Shown to requesters when they ask. " + GUIDANCE["description"]
+SETTINGS_FIELDS = {
+    "requests_open": {"type": "boolean", "description": "false: asking to join answers 403 requests_closed"},
+    "request_guidance": GUIDANCE,
+    "auto_accept_domains": {
+        "type": "array",
+        "maxItems": 20,
+        "items": {"type": "string", "maxLength": 253, "pattern": DOMAIN},
+        "description": "Email domains (exact, a subdomain is another domain) whose callers, with a "
+        "verified address, are accepted at once with auto_accept_role. Stored lower-case, "
+        "without repeats.",
+    },
+    "auto_accept_role": ROLE,
+    "request_expiry_days": {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 365,
+        "description": "A pending request expires this many days after it was made (each request "
+        "keeps the value of the moment it was made)",
+    },
+    "reminder_days": {
+        "type": "array",
+        "maxItems": 3,
+        "uniqueItems": True,
+        "items": {"type": "integer", "minimum": 1, "maximum": 364},
+        "description": "Days after a request was made when its admins are reminded of it, if still "
+        "pending; each below request_expiry_days",
+    },
+}
 
 SCHEMAS = {
     "Error": {
@@ -259,6 +292,29 @@ SCHEMAS = {
         "additionalProperties": False,
         "properties": {"reason": text(2000, required=False, multiline=True) | {"nullable": True}},
     },
+    "OrganizationSettingsChange": {
+        "type": "object",
+        "additionalProperties": False,
+        "description": "Any subset of the settings: those absent keep their value. Each of "
+        "reminder_days must be below request_expiry_days (as changed, or as it is).",
+        "properties": SETTINGS_FIELDS,
+    },
+    "OrganizationSettings": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": [*SETTINGS_FIELDS, "admins_emailed", "admins_count"],
+        "properties": SETTINGS_FIELDS
+        | {
+            "admins_emailed": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "How many admins receive admin emails for this organization (of the "
+                "earliest MAX_ADMIN_EMAILS; their preference is not off and they did not mute it). "
+                "0: new requests only show in the admins' inbox.",
+            },
+            "admins_count": {"type": "integer", "minimum": 1},
+        },
+    },
     "UserRef": USER_REF,
     "Organization": {
         "type": "object",
@@ -271,6 +327,8 @@ SCHEMAS = {
             "members_count",
             "my_role",
             "my_pending_request",
+            "requests_open",
+            "request_guidance",
         ],
         "properties": {
             "id": {"type": "string"},
@@ -278,6 +336,14 @@ SCHEMAS = {
             "description": {"type": "string"},
             "created_at": TIMESTAMP,
             "members_count": {"type": "integer", "minimum": 0},
+            "requests_open": {
+                "type": "boolean",
+                "description": "false: asking to join answers 403 requests_closed",
+            },
+            "request_guidance": {
+                "type": "string",
+                "description": "What the admins ask requesters to say (plain text, may be empty)",
+            },
             "my_role": {"type": "string", "enum": ["admin", "editor"], "nullable": True},
             "my_pending_request": {"allOf": [ref("MembershipRequest")], "nullable": True},
         },
@@ -307,6 +373,8 @@ SCHEMAS = {
             "created_at",
             "decided_at",
             "decided_by",
+            "expires_at",
+            "auto_accepted",
         ],
         "properties": {
             "id": {"type": "string"},
@@ -319,6 +387,18 @@ SCHEMAS = {
             "created_at": TIMESTAMP,
             "decided_at": TIMESTAMP | {"nullable": True},
             "decided_by": {"allOf": [ref("UserRef")], "nullable": True},
+            "expires_at": TIMESTAMP
+            | {
+                "nullable": True,
+                "description": "When the request expires if nobody answers it (set when it was "
+                "made, from the organization's request_expiry_days); null for requests that "
+                "never expire (made before requests expired, or accepted at once)",
+            },
+            "auto_accepted": {
+                "type": "boolean",
+                "description": "Accepted at once: the requester's verified email address is in one "
+                "of the organization's auto_accept_domains",
+            },
         },
     },
     "MembershipRequestPage": page_of("MembershipRequest"),
@@ -371,6 +451,7 @@ SCHEMAS = {
 
 REQUESTS = "/organizations/{org_id}/membership-requests"
 REQUEST = REQUESTS + "/{request_id}"
+NO_ORGANIZATION = error("No such organization", "organization_not_found")
 
 # OpenAPI links: what a client does next with what an answer names. They also let a
 # stateful fuzzer (schemathesis) chain real objects instead of guessing ids: create an
@@ -457,6 +538,34 @@ PATHS = {
             }
         ),
     },
+    "/organizations/{org_id}/settings": {
+        "parameters": [ORG_ID],
+        "get": secured(
+            {
+                "operationId": "getOrganizationSettings",
+                "summary": "What the admins decided of requests to join (members)",
+                "responses": {
+                    "200": ok("The settings", ref("OrganizationSettings")),
+                    "403": FORBIDDEN | {"description": "Token refused, or not a member (code: forbidden)"},
+                    "404": NO_ORGANIZATION,
+                },
+            }
+        ),
+        "put": secured(
+            {
+                "operationId": "changeOrganizationSettings",
+                "summary": "Change some of the settings, the others kept (org admins)",
+                "requestBody": body("OrganizationSettingsChange"),
+                "responses": {
+                    "200": ok("The settings as they are now", ref("OrganizationSettings")),
+                    "400": BAD,
+                    "403": FORBIDDEN | {"description": "Token refused, or not an admin (code: forbidden)"},
+                    "404": NO_ORGANIZATION,
+                    "409": error("The settings changed meanwhile; read them and try again", "conflict"),
+                },
+            }
+        ),
+    },
     "/organizations/{org_id}/members": {
         "parameters": [ORG_ID],
         "get": secured(
@@ -505,17 +614,33 @@ PATHS = {
             {
                 "operationId": "askToJoin",
                 "summary": "Ask to join the organization",
+                "description": "The request is pending, or accepted at once (status accepted, "
+                "auto_accepted true, the caller a member with the organization's auto_accept_role) "
+                "when the caller's verified email address is in one of its auto_accept_domains.",
                 "requestBody": body("MembershipRequestCreate"),
                 "responses": {
                     "201": linked(
-                        created("The pending request", ref("MembershipRequest"), "the new request"),
+                        created(
+                            "The pending request, or the request accepted at once",
+                            ref("MembershipRequest"),
+                            "the new request",
+                        ),
                         **REQUEST_LINKS,
                     ),
                     "400": BAD,
-                    "403": NOT_VERIFIED,
+                    "403": NOT_VERIFIED
+                    | error(
+                        "Token refused, the token does not say the caller's email address is verified "
+                        "(email_verified: true), or the organization does not take requests now",
+                        "email_not_verified",
+                        "requests_closed",
+                    ),
                     "404": error("No such organization", "organization_not_found"),
                     "409": error(
-                        "Already a member, or a request is pending", "already_member", "request_pending"
+                        "Already a member, a request is pending, or the settings kept changing",
+                        "already_member",
+                        "request_pending",
+                        "conflict",
                     ),
                     "429": too_many(
                         "Too many pending requests (Retry-After: 3600), asked this organization again "

@@ -31,6 +31,7 @@ from chalicelib.errors import (
     RequestNotFound,
     RequestNotPending,
     RequestPending,
+    RequestsClosed,
     TooManyPendingRequests,
 )
 
@@ -43,6 +44,7 @@ STATUS_BY_ERROR: dict[type[DomainError], int] = {
     InvalidCursor: 400,
     Forbidden: 403,
     EmailNotVerified: 403,
+    RequestsClosed: 403,
     OrganizationNotFound: 404,
     MemberNotFound: 404,
     RequestNotFound: 404,
@@ -193,7 +195,7 @@ def status_param(request, default: RequestStatus | None) -> RequestStatus | None
     try:
         return RequestStatus(raw)
     except ValueError as e:
-        raise InvalidRequest("status must be one of pending, accepted, refused, withdrawn.") from e
+        raise InvalidRequest(f"status must be one of {', '.join(RequestStatus)}.") from e
 
 
 def cursor_param(request) -> str | None:

@@ -36,6 +36,24 @@ def get_organization(org_id):
     return rep.organization(view.organization, view)
 
 
+@route(bp, "/organizations/{org_id}/settings", methods=["GET"])
+def get_settings(org_id):
+    view = container().organizations.settings(
+        caller_of(bp.current_request), object_id(org_id, OrganizationNotFound)
+    )
+    return rep.settings(view)
+
+
+@route(bp, "/organizations/{org_id}/settings", methods=["PUT"])
+def change_settings(org_id):
+    request = bp.current_request
+    changes = json_body(request, "OrganizationSettingsChange")
+    view = container().organizations.change_settings(
+        caller_of(request), object_id(org_id, OrganizationNotFound), changes
+    )
+    return rep.settings(view)
+
+
 @route(bp, "/organizations/{org_id}/members", methods=["GET"])
 def list_members(org_id):
     request = bp.current_request

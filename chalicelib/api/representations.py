@@ -11,6 +11,7 @@ from chalicelib.domain import (
     Organization,
     OrganizationView,
     Page,
+    SettingsView,
     UserRef,
     isoformat,
 )
@@ -27,6 +28,9 @@ def organization(org: Organization, view: OrganizationView | None = None) -> dic
         "description": org.description,
         "created_at": isoformat(org.created_at),
         "members_count": org.members_count,
+        # What a requester's dialog shows, before asking.
+        "requests_open": org.settings.requests_open,
+        "request_guidance": org.settings.request_guidance,
     }
     if view is not None:
         body["my_role"] = view.my_membership.role.value if view.my_membership else None
@@ -67,6 +71,23 @@ def membership_request(request: MembershipRequest) -> dict[str, Any]:
         "created_at": isoformat(request.created_at),
         "decided_at": isoformat(request.decided_at) if request.decided_at else None,
         "decided_by": _user(request.decided_by),
+        "expires_at": isoformat(request.schedule.expires_at) if request.schedule else None,
+        "auto_accepted": request.auto_accepted,
+    }
+
+
+def settings(view: SettingsView) -> dict[str, Any]:
+    org = view.organization
+    chosen = org.settings
+    return {
+        "requests_open": chosen.requests_open,
+        "request_guidance": chosen.request_guidance,
+        "auto_accept_domains": list(chosen.auto_accept_domains),
+        "auto_accept_role": chosen.auto_accept_role.value,
+        "request_expiry_days": chosen.request_expiry_days,
+        "reminder_days": list(chosen.reminder_days),
+        "admins_emailed": view.admins_emailed,
+        "admins_count": org.admins_count,
     }
 
 

@@ -3,8 +3,9 @@ contract clients read is the one the service enforces.
 
 Only the subset of JSON Schema the contract uses is understood: objects with
 ``properties``, ``required`` and ``additionalProperties: false``; strings with
-``pattern``, ``enum``, ``minLength`` and ``maxLength``; and the contract's own
-``x-plain-text`` extension, which names the text rules below.
+``pattern``, ``enum``, ``minLength`` and ``maxLength``; booleans; integers with
+``minimum`` and ``maximum``; arrays of those with ``maxItems`` and ``uniqueItems``; and
+the contract's own ``x-plain-text`` extension, which names the text rules below.
 
 Plain text (``x-plain-text: single-line`` or ``multi-line``) refuses any character
 of general category Cc, Cf, Co, Cs or Cn, the line and paragraph separators (Zl, Zp),
@@ -33,6 +34,8 @@ OPENAPI_PATH = Path(__file__).resolve().parent.parent / "openapi.json"
 _LINE_BREAKS = re.compile(r"\r\n?")
 # For strings the contract gives no maxLength (enums): far above any value, below the body cap.
 MAX_STRING_LENGTH = 10_000
+# For lists the contract gives no maxItems: the body cap bounds them anyway.
+MAX_ITEMS = 100
 
 # Default_Ignorable_Code_Point, from Unicode 15.1's DerivedCoreProperties.txt
 # (https://www.unicode.org/Public/15.1.0/ucd/DerivedCoreProperties.txt), ranges
@@ -118,7 +121,7 @@ def validate_body(name: str, data: Any) -> dict[str, Any]:
     for field, field_spec in spec["properties"].items():
         if field not in data or (data[field] is None and field_spec.get("nullable")):
             continue
-        cleaned[field] = _string(field, data[field], field_spec)
+        cleaned[field] = _value(field, data[field], field_spec)
     missing = [field for field in spec.get("required", []) if field not in cleaned]
     if missing:
         raise InvalidRequest(f"Missing field: {missing[0]}.")
@@ -128,6 +131,40 @@ def validate_body(name: str, data: Any) -> dict[str, Any]:
 @functools.cache
 def _pattern(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
+
+
+def _value(field: str, value: Any, spec: dict[str, Any]) -> Any:
+    kind = spec.get("type", "string")
+    if kind == "boolean":
+        if not isinstance(value, bool):
+            raise InvalidRequest(f"{field} must be true or false.")
+        return value
+    if kind == "integer":
+        return _integer(field, value, spec)
+    if kind == "array":
+        return _array(field, value, spec)
+    return _string(field, value, spec)
+
+
+def _integer(field: str, value: Any, spec: dict[str, Any]) -> int:
+    # JSON's true and false are ints to Python, and 3.0 is no integer to the contract.
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidRequest(f"{field} must be an integer.")
+    low, high = spec.get("minimum"), spec.get("maximum")
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise InvalidRequest(f"{field} must be from {low} to {high}.")
+    return value
+
+
+def _array(field: str, value: Any, spec: dict[str, Any]) -> list[Any]:
+    if not isinstance(value, list):
+        raise InvalidRequest(f"{field} must be a list.")
+    if len(value) > spec.get("maxItems", MAX_ITEMS):
+        raise InvalidRequest(f"{field} must have at most {spec.get('maxItems', MAX_ITEMS)} items.")
+    items = [_value(f"{field}[{i}]", item, spec["items"]) for i, item in enumerate(value)]
+    if spec.get("uniqueItems") and len(set(items)) != len(items):
+        raise InvalidRequest(f"{field} must not repeat an item.")
+    return items
 
 
 def _string(field: str, value: Any, spec: dict[str, Any]) -> str:

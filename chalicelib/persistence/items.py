@@ -154,7 +154,7 @@ def organization_item(
 
 
 def request_item(request: domain.MembershipRequest, model=MembershipRequestModel) -> MembershipRequestModel:
-    """The item of a request as it is created, with the keys of its three index entries."""
+    """The item of a request as it is created, with the keys of its index entries."""
     stamp = keys.request_stamp(request.created_at, request.id)
     return model(
         keys.org_pk(request.organization_id),
@@ -171,6 +171,9 @@ def request_item(request: domain.MembershipRequest, model=MembershipRequestModel
         gsi2sk=keys.user_request_sk(request.created_at, request.id),
         gsi3sk=stamp,
         auto_accepted=request.auto_accepted or None,
+        # Only a request accepted at once is created decided.
+        role=request.role.value if request.role else None,
+        decided_at=request.decided_at,
         **request_status_keys(request.organization_id, request.user.id, request.status),
         **request_schedule_attributes(request),
     )

@@ -22,6 +22,7 @@ from chalicelib.domain import (
     MembershipRequest,
     OperatorAction,
     Organization,
+    OrganizationSettings,
     Page,
     RequestStatus,
     Role,
@@ -37,6 +38,7 @@ from chalicelib.errors import (
     OrganizationNotFound,
     RequestNotPending,
     RequestPending,
+    SettingsChanged,
     TooManyPendingRequests,
 )
 from chalicelib.persistence import keys
@@ -133,12 +135,64 @@ class PynamoMembershipRepository:
         writes.update(profile_item(creator, t.profiles), profile_refresh(creator))
         self._commit(writes)
 
-    def get_organization(self, org_id: str) -> Organization:
+    def get_organization(self, org_id: str, consistent: bool = False) -> Organization:
         organizations = self._tables.organizations
         try:
-            return organization_of(organizations.get(keys.org_pk(org_id), keys.ORG_SK))
+            item = organizations.get(keys.org_pk(org_id), keys.ORG_SK, consistent_read=consistent)
         except organizations.DoesNotExist as e:
             raise OrganizationNotFound() from e
+        return organization_of(item)
+
+    def get_organization_with_membership(self, org_id: str, user_id: str):
+        """The organization and the user's membership, in one read."""
+        t, org_pk = self._tables, keys.org_pk(org_id)
+        org, member = self._get_many(
+            (t.organizations, org_pk, keys.ORG_SK),
+            (t.members, org_pk, keys.member_sk(user_id)),
+        )
+        if org is None:
+            raise OrganizationNotFound()
+        return organization_of(org), member and membership_of(member)
+
+    def _settings_unchanged(self, version: int):
+        """The condition that the organization exists with its settings at ``version``
+        (items written before settings existed have no version: 0)."""
+        version_attribute = self._tables.organizations.settings_version
+        same = version_attribute == version
+        if version == 0:
+            same = same | version_attribute.does_not_exist()
+        return self._tables.organizations.pk.exists() & same
+
+    def update_settings(
+        self, acting_admin_id: str, org_id: str, settings: OrganizationSettings, version: int
+    ) -> None:
+        """Write the whole of ``settings`` over those at ``version``, and count one more
+        version; the actor must still be an admin."""
+        t = self._tables
+        o = t.organizations
+        writes = Writes()
+        self._require_admin(writes, org_id, acting_admin_id)
+        actions = [
+            o.requests_open.set(settings.requests_open),
+            o.auto_accept_role.set(settings.auto_accept_role.value),
+            o.request_expiry_days.set(settings.request_expiry_days),
+            o.reminder_days.set(list(settings.reminder_days)),
+            o.settings_version.add(1),
+            # DynamoDB stores no empty set, and an empty text says no more than none.
+            o.request_guidance.set(settings.request_guidance)
+            if settings.request_guidance
+            else o.request_guidance.remove(),
+            o.auto_accept_domains.set(set(settings.auto_accept_domains))
+            if settings.auto_accept_domains
+            else o.auto_accept_domains.remove(),
+        ]
+        writes.update(
+            o(keys.org_pk(org_id), keys.ORG_SK),
+            actions,
+            condition=self._settings_unchanged(version),
+            error=SettingsChanged(),
+        )
+        self._commit(writes)
 
     def get_organization_with_caller(self, org_id: str, user_id: str):
         """The organization, the caller's membership and the caller's pending request."""
@@ -316,29 +370,59 @@ class PynamoMembershipRepository:
     # -- requests ---------------------------------------------------------------------
 
     def create_request(
-        self, request: MembershipRequest, requester: UserProfile, max_pending: int, cooldown_seconds: int
+        self,
+        request: MembershipRequest,
+        requester: UserProfile,
+        max_pending: int,
+        cooldown_seconds: int,
+        settings_version: int | None = None,
+        new_member: Membership | None = None,
     ) -> None:
         t, org_pk = self._tables, keys.org_pk(request.organization_id)
         writes = Writes()
-        # The organization update doubles as its existence check.
+        # The organization update doubles as its existence check, and as the check that
+        # the settings the request was made under are still the organization's.
+        if new_member is None:
+            counters = [t.organizations.pending_count.add(1)]
+        else:
+            counters = [t.organizations.members_count.add(1)]
+            if new_member.role is Role.ADMIN:
+                counters.append(t.organizations.admins_count.add(1))
         writes.update(
             t.organizations(org_pk, keys.ORG_SK),
-            [t.organizations.pending_count.add(1)],
-            condition=t.organizations.pk.exists(),
-            error=OrganizationNotFound(),
+            counters,
+            condition=t.organizations.pk.exists()
+            if settings_version is None
+            else self._settings_unchanged(settings_version),
+            error=OrganizationNotFound() if settings_version is None else SettingsChanged(),
         )
-        writes.check(
-            t.members,
-            org_pk,
-            keys.member_sk(request.user.id),
-            t.members.pk.does_not_exist(),
-            AlreadyMember(),
-        )
-        writes.put(
-            pending_item(request, t.pending),
-            condition=t.pending.pk.does_not_exist(),
-            error=RequestPending(),
-        )
+        if new_member is None:
+            writes.check(
+                t.members,
+                org_pk,
+                keys.member_sk(request.user.id),
+                t.members.pk.does_not_exist(),
+                AlreadyMember(),
+            )
+            writes.put(
+                pending_item(request, t.pending),
+                condition=t.pending.pk.does_not_exist(),
+                error=RequestPending(),
+            )
+        else:
+            # Accepted at once: the member instead of the lock, and no pending counter.
+            writes.put(
+                membership_item(new_member, t.members),
+                condition=t.members.pk.does_not_exist(),
+                error=AlreadyMember(),
+            )
+            writes.check(
+                t.pending,
+                org_pk,
+                keys.pending_sk(request.user.id),
+                t.pending.pk.does_not_exist(),
+                RequestPending(),
+            )
         writes.put(
             request_item(request, t.requests),
             condition=t.requests.pk.does_not_exist(),
@@ -358,12 +442,16 @@ class PynamoMembershipRepository:
             error=asked_too_recently,
             return_values="ALL_OLD",
         )
-        writes.update(
-            profile_item(requester, t.profiles),
-            [*profile_refresh(requester), t.profiles.pending_count.add(1)],
-            condition=(t.profiles.pending_count < max_pending) | t.profiles.pending_count.does_not_exist(),
-            error=TooManyPendingRequests(),
-        )
+        if new_member is None:
+            writes.update(
+                profile_item(requester, t.profiles),
+                [*profile_refresh(requester), t.profiles.pending_count.add(1)],
+                condition=(t.profiles.pending_count < max_pending)
+                | t.profiles.pending_count.does_not_exist(),
+                error=TooManyPendingRequests(),
+            )
+        else:
+            writes.update(profile_item(requester, t.profiles), profile_refresh(requester))
         self._commit(writes)
 
     def find_request(self, org_id: str, request_id: str) -> MembershipRequest | None:
@@ -458,6 +546,8 @@ class PynamoMembershipRepository:
                 request.organization_id, request.user.id, closed.status
             ).items()
         ]
+        # The request leaves the schedule: nothing is due for it any more.
+        actions += [t.requests.gsi4pk.remove(), t.requests.gsi4sk.remove()]
         if closed.role is not None:
             actions.append(t.requests.role.set(closed.role.value))
         if closed.reason:

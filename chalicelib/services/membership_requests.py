@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 
 from chalicelib import policy
 from chalicelib.domain import (
@@ -11,12 +12,15 @@ from chalicelib.domain import (
     InboxItem,
     Membership,
     MembershipRequest,
+    Organization,
     Page,
+    RequestSchedule,
     RequestStatus,
     Role,
+    UserProfile,
     UserRef,
 )
-from chalicelib.errors import Forbidden, RequestNotFound, RequestNotPending
+from chalicelib.errors import Forbidden, RequestNotFound, RequestNotPending, RequestsClosed, SettingsChanged
 from chalicelib.services.organizations import profile_of
 from chalicelib.services.ports import Clock, IdGenerator, MembershipRepository
 
@@ -47,18 +51,67 @@ class MembershipRequestService:
 
     def ask(self, caller: Caller, org_id: str, comment: str) -> MembershipRequest:
         """Refused with :class:`EmailNotVerified` before anything is written: admins see the
-        requester's name and address, and the outcome is emailed to that address."""
+        requester's name and address, and the outcome is emailed to that address.
+
+        The organization's settings decide what asking does (closed, accepted at once, or
+        pending until its expiry); the transaction holds only if they are still those
+        read, so a request never slips past a change of them. Read again once when they
+        changed meanwhile, then :class:`SettingsChanged` (a conflict)."""
         requester = profile_of(caller)
+        request_id, now = self._new_id(), self._clock()
+        try:
+            return self._ask_once(caller, requester, org_id, request_id, comment, now)
+        except SettingsChanged:
+            return self._ask_once(caller, requester, org_id, request_id, comment, now)
+
+    def _ask_once(
+        self,
+        caller: Caller,
+        requester: UserProfile,
+        org_id: str,
+        request_id: str,
+        comment: str,
+        now: datetime,
+    ) -> MembershipRequest:
+        organization = self._repository.get_organization(org_id, consistent=True)
+        request, member = self._new_request(caller, organization, request_id, comment, now)
+        self._repository.create_request(
+            request,
+            requester,
+            self._max_pending,
+            self._cooldown_seconds,
+            settings_version=organization.settings_version,
+            new_member=member,
+        )
+        return request
+
+    @staticmethod
+    def _new_request(
+        caller: Caller, organization: Organization, request_id: str, comment: str, now: datetime
+    ) -> tuple[MembershipRequest, Membership | None]:
+        """The request the organization's settings make of asking, and the member it
+        makes at once if any."""
+        settings = organization.settings
+        if not settings.requests_open:
+            raise RequestsClosed()
         request = MembershipRequest(
-            id=self._new_id(),
-            organization_id=org_id,
+            id=request_id,
+            organization_id=organization.id,
             user=UserRef(caller.user_id, caller.name),
             comment=comment,
             status=RequestStatus.PENDING,
-            created_at=self._clock(),
+            created_at=now,
         )
-        self._repository.create_request(request, requester, self._max_pending, self._cooldown_seconds)
-        return request
+        # The address is verified (profile_of); a subdomain is another domain.
+        domain = caller.email.rpartition("@")[2].lower()
+        if domain not in settings.auto_accept_domains:
+            return replace(request, schedule=RequestSchedule.for_new_request(now, settings)), None
+        role = settings.auto_accept_role
+        accepted = replace(
+            request, status=RequestStatus.ACCEPTED, role=role, decided_at=now, auto_accepted=True
+        )
+        member = Membership(organization.id, caller.user_id, caller.name, role, now, organization.name)
+        return accepted, member
 
     def list_for_organization(
         self, caller: Caller, org_id: str, status: RequestStatus, limit: int, cursor: str | None

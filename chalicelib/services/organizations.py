@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
 from chalicelib import policy
 from chalicelib.domain import (
+    AdminEmails,
     Caller,
     Membership,
     Organization,
+    OrganizationSettings,
     OrganizationView,
     Page,
     Role,
+    SettingsView,
     UserProfile,
 )
-from chalicelib.errors import EmailNotVerified, Forbidden, MemberNotFound
+from chalicelib.errors import EmailNotVerified, Forbidden, InvalidRequest, MemberNotFound, SettingsChanged
 from chalicelib.services.ports import Clock, IdGenerator, MembershipRepository
 
 
@@ -27,10 +33,14 @@ def profile_of(caller: Caller) -> UserProfile:
 class OrganizationService:
     """Creates organizations and manages their members."""
 
-    def __init__(self, repository: MembershipRepository, clock: Clock, new_id: IdGenerator) -> None:
+    def __init__(
+        self, repository: MembershipRepository, clock: Clock, new_id: IdGenerator, max_admin_emails: int = 25
+    ) -> None:
         self._repository = repository
         self._clock = clock
         self._new_id = new_id
+        # The notifier emails the earliest admins only: only they count as emailed.
+        self._max_admin_emails = max_admin_emails
 
     def create(self, caller: Caller, name: str, description: str) -> OrganizationView:
         """Refused with :class:`EmailNotVerified` before anything is written: the new admin
@@ -84,3 +94,63 @@ class OrganizationService:
         if member is None:
             raise MemberNotFound()
         self._repository.remove_member(caller.user_id, member)
+
+    # -- settings ---------------------------------------------------------------------
+
+    def settings(self, caller: Caller, org_id: str) -> SettingsView:
+        organization, membership = self._repository.get_organization_with_membership(org_id, caller.user_id)
+        policy.require(membership, policy.Action.VIEW_SETTINGS)
+        return self._view(organization)
+
+    def change_settings(self, caller: Caller, org_id: str, changes: dict[str, Any]) -> SettingsView:
+        """Apply ``changes`` (a validated subset of the settings) over the settings as they
+        are; a change made meanwhile by another admin is read again once, so that each
+        change applies over the other rather than erasing it."""
+        try:
+            organization = self._change_settings(caller, org_id, changes)
+        except SettingsChanged:
+            organization = self._change_settings(caller, org_id, changes)
+        return self._view(organization)
+
+    def _change_settings(self, caller: Caller, org_id: str, changes: dict[str, Any]) -> Organization:
+        organization, membership = self._repository.get_organization_with_membership(org_id, caller.user_id)
+        policy.require(membership, policy.Action.CHANGE_SETTINGS)
+        settings = merged_settings(organization.settings, changes)
+        self._repository.update_settings(caller.user_id, org_id, settings, organization.settings_version)
+        return replace(organization, settings=settings, settings_version=organization.settings_version + 1)
+
+    def _view(self, organization: Organization) -> SettingsView:
+        admins = self._repository.admins(organization.id, self._max_admin_emails)
+        profiles = self._repository.profiles(admin.user_id for admin in admins)
+        # An admin without a profile cannot be emailed (none is ever missing in practice).
+        emailed = sum(
+            1
+            for profile in profiles.values()
+            if profile.preferences.admin_emails_for(organization.id) is not AdminEmails.OFF
+        )
+        return SettingsView(organization, emailed)
+
+
+def merged_settings(settings: OrganizationSettings, changes: dict[str, Any]) -> OrganizationSettings:
+    """``settings`` with ``changes`` applied (the contract has checked each field alone),
+    or :class:`InvalidRequest` when the result breaks a rule between fields."""
+    updates: dict[str, Any] = {}
+    for name in ("requests_open", "request_guidance", "request_expiry_days"):
+        if name in changes:
+            updates[name] = changes[name]
+    if "auto_accept_role" in changes:
+        updates["auto_accept_role"] = Role(changes["auto_accept_role"])
+    if "auto_accept_domains" in changes:
+        updates["auto_accept_domains"] = tuple(
+            sorted({domain.lower() for domain in changes["auto_accept_domains"]})
+        )
+    if "reminder_days" in changes:
+        updates["reminder_days"] = tuple(sorted(changes["reminder_days"]))
+    merged = replace(settings, **updates)
+    late = [day for day in merged.reminder_days if day >= merged.request_expiry_days]
+    if late:
+        raise InvalidRequest(
+            f"reminder_days must each be below request_expiry_days "
+            f"({merged.request_expiry_days}): {late[0]} is not."
+        )
+    return merged

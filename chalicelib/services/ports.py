@@ -18,6 +18,7 @@ from chalicelib.domain import (
     Membership,
     MembershipRequest,
     Organization,
+    OrganizationSettings,
     Page,
     RequestStatus,
     Role,
@@ -41,7 +42,7 @@ class Directory(Protocol):
     """What the notifier reads: an organization, its admins, people's addresses, and
     whether a request is still pending."""
 
-    def get_organization(self, org_id: str) -> Organization:
+    def get_organization(self, org_id: str, consistent: bool = False) -> Organization:
         """Raises :class:`~chalicelib.errors.OrganizationNotFound`."""
         ...
 
@@ -79,8 +80,32 @@ class MembershipRepository(Protocol):
         :class:`~chalicelib.errors.Conflict` when the id is taken."""
         ...
 
-    def get_organization(self, org_id: str) -> Organization:
-        """Raises :class:`~chalicelib.errors.OrganizationNotFound`."""
+    def get_organization(self, org_id: str, consistent: bool = False) -> Organization:
+        """Raises :class:`~chalicelib.errors.OrganizationNotFound`. ``consistent``: as of
+        every write acknowledged before the call (otherwise possibly a moment older)."""
+        ...
+
+    def get_organization_with_membership(
+        self, org_id: str, user_id: str
+    ) -> tuple[Organization, Membership | None]:
+        """The organization and the user's membership, read together. Raises
+        :class:`~chalicelib.errors.OrganizationNotFound`."""
+        ...
+
+    def update_settings(
+        self, acting_admin_id: str, org_id: str, settings: OrganizationSettings, version: int
+    ) -> None:
+        """Replace the organization's settings, if they are still at ``version``, and count
+        one more version. Raises Forbidden (the actor is no longer an admin) or
+        SettingsChanged, in that order."""
+        ...
+
+    def admins(self, org_id: str, limit: int) -> list[Membership]:
+        """The organization's admins, earliest first, at most ``limit``."""
+        ...
+
+    def profiles(self, user_ids: Iterable[str]) -> dict[str, UserProfile]:
+        """The profiles that exist among ``user_ids``, by user id."""
         ...
 
     def get_organization_with_caller(
@@ -129,11 +154,22 @@ class MembershipRepository(Protocol):
     # -- requests ---------------------------------------------------------------------
 
     def create_request(
-        self, request: MembershipRequest, requester: UserProfile, max_pending: int, cooldown_seconds: int
+        self,
+        request: MembershipRequest,
+        requester: UserProfile,
+        max_pending: int,
+        cooldown_seconds: int,
+        settings_version: int | None = None,
+        new_member: Membership | None = None,
     ) -> None:
         """The pending request, and the requester's profile refreshed. Raises
-        OrganizationNotFound, AlreadyMember, RequestPending, Conflict, AskedTooRecently or
-        TooManyPendingRequests, in that order."""
+        OrganizationNotFound (SettingsChanged instead when ``settings_version`` is given),
+        SettingsChanged (the organization's settings are no longer at
+        ``settings_version``), AlreadyMember, RequestPending, Conflict, AskedTooRecently
+        or TooManyPendingRequests, in that order.
+
+        With ``new_member``, the request is accepted at once (``request`` says so): the
+        member is created instead of the pending lock, and no pending counter moves."""
         ...
 
     def find_request_with_membership(
@@ -161,7 +197,7 @@ class MembershipRepository(Protocol):
     def close_request(
         self, request: MembershipRequest, closed: MembershipRequest, new_member: Membership | None = None
     ) -> None:
-        """Move a pending request to ``closed``'s status, adding ``new_member`` if given.
-        Raises Forbidden (``closed.decided_by`` is no longer an admin), RequestNotPending
-        or AlreadyMember."""
+        """Move a pending request to ``closed``'s status, adding ``new_member`` if given;
+        it leaves the schedule. Raises Forbidden (``closed.decided_by`` is no longer an
+        admin), RequestNotPending or AlreadyMember."""
         ...

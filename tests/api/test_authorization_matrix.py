@@ -40,6 +40,28 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
         "admin": 200,
         "other_admin": 200,
     },
+    # Members read the settings; admins alone change them, re-checked in the transaction
+    # (the demoted admin is refused although the authorizer's answer may be cached).
+    ("GET", ORG + "/settings"): {
+        "anonymous": 401,
+        "bad_token": 403,
+        "outsider": 403,
+        "requester": 403,
+        "other_admin": 403,
+        "editor": 200,
+        "demoted": 200,
+        "admin": 200,
+    },
+    ("PUT", ORG + "/settings"): {
+        "anonymous": 401,
+        "bad_token": 403,
+        "outsider": 403,
+        "requester": 403,
+        "editor": 403,
+        "demoted": 403,
+        "other_admin": 403,
+        "admin": 200,
+    },
     ("PUT", ORG + "/members/{member_id}"): {
         "anonymous": 401,
         "bad_token": 403,
@@ -186,6 +208,7 @@ SMUGGLED = {
 BODY_ROUTES = {
     ("POST", "/organizations"),
     ("PUT", ORG + "/members/{member_id}"),
+    ("PUT", ORG + "/settings"),
     ("POST", REQS),
     ("POST", REQ + "/accept"),
     ("POST", REQ + "/refuse"),
@@ -197,6 +220,8 @@ def _body(method: str, path: str) -> dict | None:
         return {"name": "New org"}
     if path == REQS and method == "POST":
         return {"comment": "Please"}
+    if path.endswith("/settings") and method == "PUT":
+        return {"request_guidance": "Say which datasets you maintain.", "reminder_days": [2]}
     if method == "PUT":
         return {"role": "admin"}
     if path.endswith(("/accept", "/refuse")):

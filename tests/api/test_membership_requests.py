@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 
 
 def _requests(org_id: str) -> str:
     return f"/organizations/{org_id}/membership-requests"
+
+
+def _instant(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def test_asking_to_join_stores_a_pending_request(api, world, make_user, item):
@@ -28,8 +34,12 @@ def test_asking_to_join_stores_a_pending_request(api, world, make_user, item):
         "created_at": body["created_at"],
         "decided_at": None,
         "decided_by": None,
+        "expires_at": body["expires_at"],
+        "auto_accepted": False,
     }
     assert body["created_at"].endswith("Z")
+    # AND it expires after the organization's default 30 days
+    assert _instant(body["expires_at"]) - _instant(body["created_at"]) == timedelta(days=30)
     stored = item(f"ORG#{world.org_id}", f"REQ#{body['id']}")
     assert (stored["status"], stored["user_id"], stored["comment"]) == (
         "pending",

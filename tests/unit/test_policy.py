@@ -24,6 +24,8 @@ def _member(role: Role | None) -> Membership | None:
         (policy.Action.DECIDE_REQUEST, True, False, False),
         (policy.Action.CHANGE_ROLE, True, False, False),
         (policy.Action.REMOVE_MEMBER, True, False, False),
+        (policy.Action.VIEW_SETTINGS, True, True, False),
+        (policy.Action.CHANGE_SETTINGS, True, False, False),
     ],
 )
 def test_each_action_is_allowed_to_exactly_its_roles(action, admin, editor, stranger):
