@@ -16,6 +16,8 @@ from chalicelib.domain import (
     MembershipRequest,
     OperatorAction,
     Organization,
+    OrganizationSettings,
+    RequestSchedule,
     RequestStatus,
     Role,
     UserProfile,
@@ -620,3 +622,121 @@ def test_members_of_one_role_are_paged_oldest_first(repository):
     rest = repository.list_members_by_role("o1", Role.ADMIN, 2, first.next_cursor)
     assert [m.user_id for m in first.items + rest.items] == ["alice"] + [m.user_id for m in later]
     assert [m.user_id for m in repository.list_members_by_role("o1", Role.EDITOR, 5, None).items] == ["erin"]
+
+
+# -- settings and asking under them ------------------------------------------------------------
+
+
+def test_settings_are_replaced_at_their_version_and_counted(repository):
+    # GIVEN an organization with the default settings
+    organization(repository)
+    assert repository.get_organization("o1").settings == OrganizationSettings()
+    # WHEN its admin replaces them at version 0
+    chosen = OrganizationSettings(
+        requests_open=False,
+        request_guidance="Say who you are.",
+        auto_accept_domains=("beta.gouv.fr", "data.gouv.fr"),
+        auto_accept_role=Role.ADMIN,
+        request_expiry_days=14,
+        reminder_days=(2, 10),
+    )
+    repository.update_settings("alice", "o1", chosen, 0)
+    # THEN they are read back, at version 1, by both reads
+    stored = repository.get_organization("o1", consistent=True)
+    assert (stored.settings, stored.settings_version) == (chosen, 1)
+    read, membership = repository.get_organization_with_membership("o1", "alice")
+    assert (read.settings, membership.role) == (chosen, Role.ADMIN)
+    # AND cleared text and domains read as the defaults
+    repository.update_settings("alice", "o1", OrganizationSettings(), 1)
+    assert repository.get_organization("o1").settings == OrganizationSettings()
+
+
+def test_settings_changed_meanwhile_or_by_a_non_admin_are_refused(repository):
+    organization(repository)
+    editor = member(repository, "erin")
+    repository.update_settings("alice", "o1", OrganizationSettings(request_expiry_days=10), 0)
+    # a stale version
+    with pytest.raises(errors.SettingsChanged):
+        repository.update_settings("alice", "o1", OrganizationSettings(requests_open=False), 0)
+    # a non-admin, even at the right version (the admin check comes first)
+    with pytest.raises(errors.Forbidden):
+        repository.update_settings(editor.user_id, "o1", OrganizationSettings(requests_open=False), 1)
+    stored = repository.get_organization("o1")
+    assert (stored.settings, stored.settings_version) == (OrganizationSettings(request_expiry_days=10), 1)
+    with pytest.raises(errors.OrganizationNotFound):
+        repository.get_organization_with_membership("nope", "alice")
+
+
+def _scheduled(request: MembershipRequest) -> MembershipRequest:
+    return replace(
+        request, schedule=RequestSchedule.for_new_request(request.created_at, OrganizationSettings())
+    )
+
+
+def test_a_request_keeps_its_schedule_and_is_refused_once_the_settings_changed(repository):
+    organization(repository)
+    request = _scheduled(
+        MembershipRequest("r1", "o1", UserRef("paul", "Paul"), "Hi", RequestStatus.PENDING, T0)
+    )
+    repository.create_request(request, profile("paul"), MAX_PENDING, COOLDOWN, settings_version=0)
+    assert repository.find_request("o1", "r1") == request
+    # WHEN the settings change, a request made under the old ones is refused whole
+    repository.update_settings("alice", "o1", OrganizationSettings(requests_open=False), 0)
+    late = replace(request, id="r2", user=UserRef("zoe", "Zoe"))
+    with pytest.raises(errors.SettingsChanged):
+        repository.create_request(late, profile("zoe"), MAX_PENDING, COOLDOWN, settings_version=0)
+    assert repository.find_request("o1", "r2") is None
+    assert counters(repository) == (1, 1, 1)
+    assert repository.profiles(["zoe"]) == {}
+    # AND an organization that does not exist is a changed one when a version is given
+    with pytest.raises(errors.SettingsChanged):
+        repository.create_request(replace(late, organization_id="nope"), profile("zoe"), 2, 0, 0)
+
+
+@pytest.mark.parametrize("role", [Role.EDITOR, Role.ADMIN])
+def test_a_request_accepted_at_once_makes_the_member_without_pending_anything(repository, role):
+    organization(repository)
+    accepted = MembershipRequest(
+        "r1",
+        "o1",
+        UserRef("paul", "Paul"),
+        "Hi",
+        RequestStatus.ACCEPTED,
+        T0,
+        role=role,
+        decided_at=T0,
+        auto_accepted=True,
+    )
+    joined = Membership("o1", "paul", "Paul", role, T0, "Org o1")
+    repository.create_request(accepted, profile("paul"), MAX_PENDING, COOLDOWN, 0, new_member=joined)
+    assert repository.find_request("o1", "r1") == accepted
+    assert repository.find_membership("o1", "paul") == joined
+    assert counters(repository) == (2, 2 if role is Role.ADMIN else 1, 0)
+    _, _, pending = repository.get_organization_with_caller("o1", "paul")
+    assert pending is None
+    # AND the requester's pending slots are untouched: they may still ask elsewhere, as many
+    for k in range(MAX_PENDING):
+        organization(repository, f"p{k}")
+        ask(repository, "paul", f"p{k}")
+
+
+def test_a_request_accepted_at_once_is_refused_to_members_and_pending_requesters(repository):
+    organization(repository)
+    ask(repository, "paul")
+    for user_id, error in (("alice", errors.AlreadyMember), ("paul", errors.RequestPending)):
+        accepted = MembershipRequest(
+            f"r-{user_id}",
+            "o1",
+            UserRef(user_id, user_id),
+            "Hi",
+            RequestStatus.ACCEPTED,
+            T0,
+            role=Role.EDITOR,
+            decided_at=T0,
+            auto_accepted=True,
+        )
+        joined = Membership("o1", user_id, user_id, Role.EDITOR, T0, "Org o1")
+        with pytest.raises(error):
+            repository.create_request(accepted, profile(user_id), MAX_PENDING, 0, 0, new_member=joined)
+        assert repository.find_request("o1", f"r-{user_id}") is None
+    assert counters(repository) == (1, 1, 1)
