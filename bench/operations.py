@@ -95,8 +95,22 @@ FLOORS: dict[str, Floor] = {
         "caller's admin organizations (GSI2), their items, a page per organization with pending requests",
     ),
     "GET /health": Floor({}, "no storage"),
+    # Was one transaction alone: the settings (closed? auto-accepted domain? expiry) must be
+    # known before writing, and the transaction is conditioned on their version as read.
     "POST .../membership-requests (ask)": Floor(
-        {"TransactWriteItems": 1}, "one transaction: counter, member check, lock, request, cooldown, user"
+        {"GetItem": 1, "TransactWriteItems": 1},
+        "the organization's settings (one consistent read), one transaction: counter and settings "
+        "version, member check, lock, request, cooldown, user",
+    ),
+    "GET .../settings": Floor(
+        {"BatchGetItem": 2, "Query": 1},
+        "one read of 2 keys (organization, caller's membership), the earliest admins (GSI1), "
+        "their profiles (preferences)",
+    ),
+    "PUT .../settings": Floor(
+        {"BatchGetItem": 2, "Query": 1, "TransactWriteItems": 1},
+        "the same read, one transaction re-checking the admin and the settings version, then "
+        "the admins and their profiles for the answer",
     ),
     "stream: new request, 3 admins": Floor(
         {"GetItem": 2, "Query": 1, "BatchGetItem": 1, "PutItem": 3},
@@ -286,6 +300,9 @@ def _operations(
     if len(inbox["items"]) != 50:
         raise BenchError(f"the inbox shows {len(inbox['items'])} items, not 50")
     measure("GET /health", api, lambda: http.call("GET", "/health"))
+    measure("GET .../settings", api, lambda: http.call("GET", f"{o}/settings", admin))
+    guidance = {"request_guidance": "Dites-nous quels jeux de données vous publiez."}
+    measure("PUT .../settings", api, lambda: http.call("PUT", f"{o}/settings", admin, guidance))
 
     comment = {"comment": "Je souhaite contribuer aux jeux de données de l'organisation."}
     asked = measure(

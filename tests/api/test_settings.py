@@ -307,9 +307,12 @@ def test_asking_a_closed_organization_is_refused_and_writes_nothing(api, world, 
 
 
 @pytest.mark.parametrize("role", ["editor", "admin"])
-def test_a_verified_address_of_an_auto_accepted_domain_joins_at_once(api, world, make_user, item, role):
-    # GIVEN data.gouv.fr auto-accepted with a role
+def test_a_verified_address_of_an_auto_accepted_domain_joins_at_once(
+    api, world, make_user, item, stream, aws, role
+):
+    # GIVEN data.gouv.fr auto-accepted with a role, and the emails of earlier requests sent
     _change(api, world, {"auto_accept_domains": ["data.gouv.fr"], "auto_accept_role": role})
+    stream.deliver()
     paul = make_user("paul", name="Paul Petit", email="Paul.Petit@Data.Gouv.FR")
     # WHEN Paul, whose token says his address is verified, asks to join
     reply = api.post(_requests(world.org_id), paul, {"comment": "Hello"})
@@ -356,6 +359,12 @@ def test_a_verified_address_of_an_auto_accepted_domain_joins_at_once(api, world,
     assert api.get(f"/organizations/{world.org_id}", paul).body["my_role"] == role
     mine = api.get("/me/membership-requests?status=accepted", paul).body["items"]
     assert [(r["id"], r["auto_accepted"]) for r in mine] == [(body["id"], True)]
+    # AND the stream emails him nothing: the answer told him
+    already = len(aws.emails())
+    stream.deliver()
+    assert [
+        m for m in aws.emails()[already:] if "Paul.Petit@Data.Gouv.FR" in m.destinations["ToAddresses"]
+    ] == []
 
 
 def test_an_unverified_address_of_an_auto_accepted_domain_is_not_accepted(api, world, make_user, items):

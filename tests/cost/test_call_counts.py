@@ -15,6 +15,7 @@ from tests.conftest import REGION, TABLE
 ONE_READ = {"BatchGetItem": 1}
 READ_AND_COMMIT = {"BatchGetItem": 1, "TransactWriteItems": 1}
 COMMIT = {"TransactWriteItems": 1}
+ASK = {"GetItem": 1, "TransactWriteItems": 1}
 
 
 @pytest.fixture
@@ -80,7 +81,18 @@ def test_each_route_makes_the_fewest_calls_it_can(meter, api, world, make_user):
         # The member items name their organizations: one Query of the caller's index partition.
         ("GET", "/me/organizations", world.admin, None, {"Query": 1}),
         ("GET", "/me/organizations", world.requester, None, {"Query": 1}),
-        ("POST", f"{org}/membership-requests", newcomer, {"comment": "Hello"}, COMMIT),
+        # The settings, the caller's membership; the admins (GSI1) and their preferences.
+        ("GET", f"{org}/settings", world.editor, None, {"BatchGetItem": 2, "Query": 1}),
+        ("PUT", f"{org}/settings", world.editor, {"requests_open": False}, ONE_READ),  # refused: no write
+        (
+            "PUT",
+            f"{org}/settings",
+            world.admin,
+            {"request_guidance": "Say who you are."},
+            {"BatchGetItem": 2, "Query": 1, "TransactWriteItems": 1},
+        ),
+        # The organization's settings (one consistent GetItem), then one transaction.
+        ("POST", f"{org}/membership-requests", newcomer, {"comment": "Hello"}, ASK),
         ("POST", f"{request}/accept", world.editor, {"role": "editor"}, ONE_READ),  # refused: no write
         ("POST", f"{request}/accept", world.admin, {"role": "editor"}, READ_AND_COMMIT),
         ("PUT", f"{org}/members/erin", world.admin, {"role": "admin"}, READ_AND_COMMIT),
@@ -93,6 +105,22 @@ def test_each_route_makes_the_fewest_calls_it_can(meter, api, world, make_user):
         # THEN it made exactly its calls, and sent no email
         assert reply.status < 500, (method, path, reply)
         assert (_calls(measured), measured.ses_calls) == (expected, 0), (method, path, reply.status)
+
+
+def test_a_request_accepted_at_once_costs_what_a_pending_one_does(meter, api, world, make_user):
+    # GIVEN example.org's verified addresses accepted at once
+    reply = api.put(
+        f"/organizations/{world.org_id}/settings", world.admin, {"auto_accept_domains": ["example.org"]}
+    )
+    assert reply.status == 200
+    # WHEN a user of that domain asks
+    with meter.measure() as measured:
+        reply = api.post(
+            f"/organizations/{world.org_id}/membership-requests", make_user("nina"), {"comment": "Hi"}
+        )
+    # THEN the same read and one transaction, which makes the member too
+    assert reply.body["status"] == "accepted"
+    assert (_calls(measured), measured.ses_calls) == (ASK, 0)
 
 
 def test_refusing_and_withdrawing_read_once_and_commit_once(meter, api, world, flows, make_user):
