@@ -452,6 +452,9 @@ class PynamoMembershipRepository:
         actions = [
             t.requests.status.set(closed.status.value),
             t.requests.decided_at.set(closed.decided_at),
+            # Out of the schedule (GSI4): nothing is due of a decided request.
+            t.requests.gsi4pk.remove(),
+            t.requests.gsi4sk.remove(),
         ] + [
             getattr(t.requests, name).set(value)
             for name, value in request_status_keys(

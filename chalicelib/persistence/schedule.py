@@ -183,6 +183,21 @@ class PynamoScheduleStore:
         )
         return self._commit(writes)
 
+    def unschedule(self, due: DueRequest) -> bool:
+        """Take a request that is no longer pending out of the schedule (written there
+        before decisions removed it themselves)."""
+        r, request = self._tables.requests, due.request
+        try:
+            r(keys.org_pk(request.organization_id), keys.request_sk(request.id)).update(
+                actions=[r.gsi4pk.remove(), r.gsi4sk.remove()],
+                condition=(r.status != RequestStatus.PENDING.value) & (r.gsi4sk == due.due_sk),
+            )
+        except UpdateError as e:
+            if e.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
     def close_notice(self, user_id: str, kind: NoticeKind, key: str) -> bool:
         """``open`` → ``ready``, out of the schedule: the stream then emails it. False when
         it was closed already."""

@@ -228,6 +228,10 @@ class ScheduleStore(Protocol):
         """The request expired, its lock and pending counts released, together."""
         ...
 
+    def unschedule(self, due: DueRequest) -> bool:
+        """A request no longer pending taken out of the schedule; False when it changed."""
+        ...
+
     def close_notice(self, user_id: str, kind: NoticeKind, key: str) -> bool:
         """The notice ready (out of the schedule); False when it was not open."""
         ...

@@ -171,6 +171,9 @@ class _Run:
     def request(self, due: DueRequest) -> bool:
         """Remind or expire; False when the request must wait for a later pass."""
         request, schedule = due.request, due.request.schedule
+        if not request.is_pending:
+            self.store.unschedule(due)
+            return True
         if schedule is None:
             return True
         # A change that did not apply leaves the day to be read again: most often the

@@ -4,6 +4,7 @@ moment, passes run at a chosen ``now``, and the stream delivered to see the emai
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -64,7 +65,7 @@ class Lifecycle:
     ) -> str:
         """A pending request as the ask path writes it, made at ``created_at`` with the
         default settings' schedule (expiry 30 days, reminders after 3 and 7)."""
-        request_id = f"{requester.sub}{org_id[:8]}{int(created_at.timestamp())}"
+        request_id = uuid.uuid4().hex
         request = MembershipRequest(
             id=request_id,
             organization_id=org_id,
