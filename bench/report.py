@@ -175,7 +175,7 @@ def render(
 def _schedule(passes: schedule.Schedule) -> list[str]:
     floor = " + ".join(f"{count} {operation}" for operation, count in schedule.floor().items())
     lines = [
-        "## The scheduled pass as the schedule grows",
+        "## 3b. The scheduled pass as the schedule grows",
         "",
         f"One pass over {schedule.EXPIRING + schedule.REMINDED} due requests ({schedule.EXPIRING} expiring, "
         f"{schedule.REMINDED} whose first reminder is due, one organization of {schedule.ADMINS} admins)",
@@ -214,6 +214,12 @@ def _schedule(passes: schedule.Schedule) -> list[str]:
         f"Floor: {floor} (the checkpoint and today's Query; one transaction per due request; the",
         "organization's name, admins and profiles once; each admin's reminder notice opened and closed).",
         "The emails follow on the stream: one per expired requester, one per admin reminded.",
+        "",
+        "Seeded items and time per size: "
+        + "; ".join(
+            f"{run.pending:,}: {run.seeded_items:,} items, {run.seconds:.0f} s" for run in passes.runs
+        )
+        + ".",
         "",
         f"scheduled pass largest/smallest (calls per due request): {passes.flat:.2f}",
         "",
