@@ -17,6 +17,8 @@ VERSION_OF = $$($(1) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/d
 API_PORT ?= 8000
 AWS_PORT ?= 5005
 CONSOLE_PORT ?= 8080
+# How often `make run` runs the scheduled pass, in seconds (0: never).
+SCHEDULE_SECONDS ?= 60
 # Whose token `make token` prints: WHO=eric, or USER=eric on the command line. USER from
 # the environment is the shell's login name, not a demo user: it does not count.
 WHO ?= $(if $(filter command line,$(origin USER)),$(USER),alice)
@@ -99,9 +101,9 @@ security: $(STAMP) ## bandit, and pip-audit of what the functions ship
 test: $(STAMP) lint security console-test chromium ## every check: lint, security, the console's tests, then pytest (browser tests included)
 	CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest
 
-run: $(STAMP) $(CONSOLE) ## the whole service and its console locally, on the AWS emulator (API_PORT=8000 AWS_PORT=5005 CONSOLE_PORT=8080)
+run: $(STAMP) $(CONSOLE) ## the whole service and its console locally, on the AWS emulator (API_PORT=8000 AWS_PORT=5005 CONSOLE_PORT=8080 SCHEDULE_SECONDS=60)
 	$(BIN)/python -m devstack --state-dir $(STATE_DIR) run --api-port $(API_PORT) --aws-port $(AWS_PORT) \
-		--console-port $(CONSOLE_PORT)
+		--console-port $(CONSOLE_PORT) --schedule-seconds $(SCHEDULE_SECONDS)
 
 token: $(STAMP) ## a fresh ID token of a demo user of the running stack (WHO=alice, or USER=alice)
 	@$(BIN)/python -m devstack --state-dir $(STATE_DIR) token $(WHO)

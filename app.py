@@ -1,11 +1,12 @@
 """Adhesion: wiring only. Routes live in ``chalicelib/api``, logic in ``chalicelib/services``."""
 
-from chalice import Chalice
+from chalice import Chalice, Rate
 
 from chalicelib.api import auth, cors, membership_requests, meta, organizations
 from chalicelib.api.http import normalize_errors
 from chalicelib.bootstrap import container
 from chalicelib.config import get_settings
+from chalicelib.scheduled import run_pass
 from chalicelib.stream import process_records
 
 # Chalice's own records (a view that crashed) go to Lambda's handler like the others: one
@@ -26,3 +27,10 @@ cors.add_preflights(app, lambda: container().cors)
 )
 def notify(event):
     return process_records(event, container().notifier)
+
+
+# Reminders, expiry and notices due (chalicelib/services/schedule.py); a pass costs what is
+# due, so running often costs little and keeps reminders close to their moment.
+@app.schedule(Rate(15, unit=Rate.MINUTES), name="schedule")
+def schedule(event):
+    return run_pass(event, container().schedule, container().clock)

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from bench import console, environment, fanout, operations, report
+from bench import schedule as scheduled
 from bench.meter import Meter
 from devstack import emulator
 
@@ -90,15 +91,25 @@ def main(argv: list[str] | None = None) -> int:
             runs.append(operations.run_size(members, issuer, meter))
         logger.info("stream fan-out")
         fan = fanout.run(issuer, meter)
+        sizes = scheduled.SIZES[:-1] if args.quick else scheduled.SIZES
+        logger.info("the scheduled pass among %s pending requests", ", ".join(f"{n:,}" for n in sizes))
+        passes = scheduled.run(meter, sizes)
     finally:
         meter.uninstall()
         issuer.stop()
     flat = operations.flat_ratio(runs)
-    text = report.render(runs, flat, fan, cold, latency, time.perf_counter() - started, growth, console_size)
+    text = report.render(
+        runs, flat, fan, cold, latency, time.perf_counter() - started, growth, console_size, passes
+    )
     args.out.write_text(text, encoding="utf-8")
     sys.stdout.write(text)
     logger.info("written to %s", args.out)
     _warn_about_targets(runs, flat, fan, cold, growth, console_size)
+    for run in passes.runs:
+        if not run.at_floor:
+            logger.warning("scheduled pass above its floor among %s pending requests", f"{run.pending:,}")
+    if passes.flat != 1.0:
+        logger.warning("scheduled pass: largest/smallest calls per due request is %.2f", passes.flat)
     return 0
 
 

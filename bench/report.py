@@ -8,7 +8,7 @@ import platform
 import sys
 from importlib import metadata
 
-from bench import coldstart, console, cost, fanout
+from bench import coldstart, console, cost, fanout, schedule
 from bench.operations import SizeRun
 from chalicelib.persistence import keys
 
@@ -64,6 +64,7 @@ def render(
     seconds: float,
     growth: dict | None = None,
     console_size: dict | None = None,
+    passes: schedule.Schedule | None = None,
 ) -> str:
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     reference = next((run for run in runs if run.members == 1000), runs[-1])
@@ -156,6 +157,8 @@ def render(
         "",
     ]
     lines += _fanout(fan)
+    if passes is not None:
+        lines += _schedule(passes)
     if cold is not None:
         lines += _cold(cold)
     if latency is not None:
@@ -167,6 +170,61 @@ def render(
     if console_size is not None:
         lines += _console(console_size)
     return "\n".join(lines) + "\n"
+
+
+def _schedule(passes: schedule.Schedule) -> list[str]:
+    floor = " + ".join(f"{count} {operation}" for operation, count in schedule.floor().items())
+    lines = [
+        "## 3b. The scheduled pass as the schedule grows",
+        "",
+        f"One pass over {schedule.EXPIRING + schedule.REMINDED} due requests ({schedule.EXPIRING} expiring, "
+        f"{schedule.REMINDED} whose first reminder is due, one organization of {schedule.ADMINS} admins)",
+        "among pending requests not yet due (later the same day and the following days), seeded",
+        "straight into the emulator; the pass reads the schedule (GSI4) from its checkpoint, each day up",
+        "to its now, so it never reads what is not due.",
+        "",
+        _row(
+            "pending requests in the table",
+            "DynamoDB calls",
+            "per due request",
+            "RCU",
+            "WCU",
+            "items read",
+            "SES",
+            "at floor",
+        ),
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for run in passes.runs:
+        m = run.measure
+        lines.append(
+            _row(
+                f"{run.pending:,}",
+                _calls(m.operations()),
+                f"{run.per_due:.2f}",
+                _units(m.read_units),
+                _units(m.write_units),
+                m.items_read,
+                m.ses_calls,
+                "yes" if run.at_floor else "**no**",
+            )
+        )
+    lines += [
+        "",
+        f"Floor: {floor} (the checkpoint and today's Query; one transaction per due request; the",
+        "organization's name, admins and profiles once; each admin's reminder notice opened and closed).",
+        "The emails follow on the stream: one per expired requester, one per admin reminded.",
+        "",
+        "Seeded items and time per size: "
+        + "; ".join(
+            f"{run.pending:,}: {run.seeded_items:,} items, {run.seconds:.0f} s" for run in passes.runs
+        )
+        + ".",
+        "",
+        f"scheduled pass largest/smallest (calls per due request): {passes.flat:.2f}",
+        "",
+    ]
+    return lines
 
 
 def identical(runs: list[SizeRun]) -> bool:

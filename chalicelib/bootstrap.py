@@ -68,6 +68,19 @@ class Container:
         )
 
     @functools.cached_property
+    def schedule(self):
+        """The scheduled pass (``app.schedule``, ``python -m ops schedule``, the local stack)."""
+        from chalicelib.persistence.schedule import PynamoScheduleStore
+        from chalicelib.services.schedule import SchedulePass
+
+        return SchedulePass(
+            PynamoScheduleStore(self.aws.tables, self.aws.dynamodb),
+            self.repository,
+            self.settings.max_admin_emails,
+            self.settings.schedule_reserve_seconds,
+        )
+
+    @functools.cached_property
     def signing_keys(self):
         from chalicelib.tokens import JwksKeys
 
@@ -115,6 +128,7 @@ class Container:
 
     @functools.cached_property
     def notifier(self):
+        from chalicelib.persistence.keys import notice_round_id
         from chalicelib.services.delivery import RetryPolicy
         from chalicelib.services.notifications import Links, MembershipNotifier
 
@@ -132,6 +146,7 @@ class Container:
             reserve_seconds=self.settings.stream_time_reserve_seconds,
             sleep=self.sleep,
             metrics=self.metrics,
+            notice_round_id=lambda notice: notice_round_id(notice.user_id, notice.kind, notice.key),
         )
 
 

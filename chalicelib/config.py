@@ -63,6 +63,8 @@ class Settings:
     mail_retry_base_seconds: float
     mail_retry_cap_seconds: float
     stream_time_reserve_seconds: float
+    # The part of the scheduled function's time kept back to record where a pass stopped.
+    schedule_reserve_seconds: float
     # Observability: JSON logs in Lambda (plain text elsewhere, e.g. tests and the CLI).
     log_format: str
     log_level: str
@@ -103,6 +105,7 @@ class Settings:
             mail_retry_base_seconds=float(env.get("MAIL_RETRY_BASE_SECONDS", "0.2")),
             mail_retry_cap_seconds=float(env.get("MAIL_RETRY_CAP_SECONDS", "5")),
             stream_time_reserve_seconds=float(env.get("STREAM_TIME_RESERVE_SECONDS", "10")),
+            schedule_reserve_seconds=float(env.get("SCHEDULE_RESERVE_SECONDS", "20")),
             log_format=env.get("LOG_FORMAT") or ("json" if env.get("AWS_LAMBDA_FUNCTION_NAME") else "text"),
             # In Lambda, the function's LoggingConfig (ApplicationLogLevel) sets the level.
             log_level=env.get("LOG_LEVEL") or env.get("AWS_LAMBDA_LOG_LEVEL") or "INFO",

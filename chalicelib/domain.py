@@ -264,3 +264,27 @@ class OperatorAction:
     organization_id: str | None = None
     subject: str | None = None
     details: dict[str, str | int | list[str]] = field(default_factory=dict)
+
+
+class NoticeStatus(StrEnum):
+    """An admin's notice: ``open`` while requests are added to it; ``ready`` once closed,
+    when the stream emails it (once)."""
+
+    OPEN = "open"
+    READY = "ready"
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One email to one admin that lists several requests (reminders, a day's digest).
+
+    ``entries`` maps ``<org_id>#<request_id>`` to what the email says of the request
+    (DESIGN15 "Notice entries": organization and requester names, comment, ``kind``
+    ``new`` | ``auto_accepted`` | ``reminder``, ``days_pending`` for reminders)."""
+
+    user_id: str
+    kind: NoticeKind
+    key: str
+    status: NoticeStatus
+    created_at: datetime
+    entries: dict[str, dict] = field(default_factory=dict)

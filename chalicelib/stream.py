@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from chalicelib.domain import MembershipRequest, Transition
+from chalicelib.domain import MembershipRequest, Notice, Transition
 from chalicelib.observability import log_context
 from chalicelib.persistence import keys
 from chalicelib.services.delivery import Deadline, NotificationDeferred
@@ -26,6 +26,17 @@ def request_from_image(image: Mapping[str, Any] | None) -> MembershipRequest | N
     if not keys.is_request_image(image):
         return None
     from chalicelib.persistence.items import request_from_image as rebuilt
+
+    return rebuilt(image)
+
+
+def notice_from_image(image: Mapping[str, Any] | None) -> Notice | None:
+    """Rebuild an admin notice from a stream image; None for images of other kinds, and
+    for an image with its keys only (the emulator's record of an update that created the
+    item): only a notice's status decides anything, and its next record will carry it."""
+    if not keys.is_notice_image(image) or "status" not in (image or {}):
+        return None
+    from chalicelib.persistence.items import notice_from_image as rebuilt
 
     return rebuilt(image)
 
@@ -44,9 +55,11 @@ def _remaining_time(context: Any) -> Callable[[], float] | None:
     return None if remaining is None else (lambda: remaining() / 1000)
 
 
-def _subject(record: Mapping[str, Any]) -> tuple[str, str] | None:
-    """The request a record is about, (org_id, request_id), or None for other kinds of items."""
-    return keys.request_key_of(record.get("dynamodb", {}).get("Keys"))
+def _subject(record: Mapping[str, Any]) -> tuple[str, ...] | None:
+    """What a record is about: a request (org_id, request_id), an admin notice (user_id,
+    kind, key), or None for other kinds of items."""
+    record_keys = record.get("dynamodb", {}).get("Keys")
+    return keys.request_key_of(record_keys) or keys.notice_key_of(record_keys)
 
 
 def process_records(
@@ -110,10 +123,12 @@ class _Unexpected(NotificationDeferred):
 
 
 def _handle(
-    record: Mapping[str, Any], subject: tuple[str, str], notifier, deadline: Deadline
+    record: Mapping[str, Any], subject: tuple[str, ...], notifier, deadline: Deadline
 ) -> NotificationDeferred | None:
     """Handle one record; return the deferral when it must be retried."""
     dynamodb = record["dynamodb"]
+    if keys.notice_key_of(dynamodb.get("Keys")) is not None:
+        return _handle_notice(dynamodb, notifier, deadline)
     try:
         old = request_from_image(dynamodb.get("OldImage"))
         new = request_from_image(dynamodb.get("NewImage"))
@@ -130,6 +145,26 @@ def _handle(
         return None
     try:
         notifier.notify(old, new, deadline)
+    except NotificationDeferred as deferred:
+        logger.warning("record deferred", extra={"reason": type(deferred).__name__, "detail": str(deferred)})
+        return deferred
+    except Exception as error:
+        logger.exception("record failed")
+        return _Unexpected(type(error).__name__)
+    return None
+
+
+def _handle_notice(dynamodb: Mapping[str, Any], notifier, deadline: Deadline) -> NotificationDeferred | None:
+    """Email a notice that became ready, once."""
+    try:
+        old = notice_from_image(dynamodb.get("OldImage"))
+        new = notice_from_image(dynamodb.get("NewImage"))
+    except Exception:
+        logger.exception("record acknowledged: unreadable notice image", extra={"reason": "malformed"})
+        notifier.metrics.count("RecordsRejected")
+        return None
+    try:
+        notifier.notify_notice(old, new, deadline)
     except NotificationDeferred as deferred:
         logger.warning("record deferred", extra={"reason": type(deferred).__name__, "detail": str(deferred)})
         return deferred

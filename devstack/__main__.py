@@ -30,6 +30,7 @@ def cmd_run(args) -> int:
             args.frontend_url,
             with_seed=not args.no_seed,
             console_port=args.console_port,
+            schedule_seconds=args.schedule_seconds,
         )
     except StackError as error:
         print(f"make run: {error}", file=sys.stderr)
@@ -112,6 +113,13 @@ def main(argv: list[str] | None = None) -> int:
         "(default: the console this stack serves)",
     )
     run.add_argument("--no-seed", action="store_true", help="start empty, without demo data")
+    run.add_argument(
+        "--schedule-seconds",
+        type=float,
+        default=60.0,
+        help="run the scheduled pass (reminders, expiry, notices due) every this many seconds "
+        "(default: 60; 0: never, `python -m ops --local schedule` runs one at will)",
+    )
     run.set_defaults(handler=cmd_run)
     token = commands.add_parser("token", help="print a fresh ID token for a demo user")
     token.add_argument("user")

@@ -408,6 +408,9 @@ class InMemoryMembershipRepository:
         request = self.requests.get((org_id, request_id))
         return (request.status if request else None), self.profiles(user_ids)
 
+    def request_statuses(self, requests: Iterable[tuple[str, str]]) -> dict[tuple[str, str], RequestStatus]:
+        return {key: self.requests[key].status for key in dict.fromkeys(requests) if key in self.requests}
+
 
 class InMemoryEmailLedger:
     """Behaves like PynamoEmailLedger: one record per round, written whole, each write
@@ -491,3 +494,10 @@ class FakeDirectory:
         user_ids = list(user_ids)
         self.status_reads.append((request_id, user_ids))
         return self.statuses.get(request_id, RequestStatus.PENDING), self.profiles(user_ids)
+
+    def request_statuses(self, requests) -> dict[tuple[str, str], RequestStatus]:
+        found = {
+            (org_id, request_id): self.statuses.get(request_id, RequestStatus.PENDING)
+            for org_id, request_id in requests
+        }
+        return {key: status for key, status in found.items() if status is not None}

@@ -3,11 +3,13 @@
 One process owns everything it starts: the moto server (a thread), the stateful
 resources created from infra/template.yaml, the API as ``chalice local`` serves it (a
 child process, ``devstack.api``: real authorizer, a backlog that takes a burst), the
-stream pump (a thread running the app's own stream function) and the web console
-(``devstack.console``, a thread serving web/dist and its /config.json).
+stream pump (a thread running the app's own stream function), the scheduler (a thread
+running the app's scheduled function every minute, as EventBridge does every quarter
+hour once deployed) and the web console (``devstack.console``, a thread serving
+web/dist and its /config.json).
 
 Ctrl-C, SIGTERM and SIGHUP stop them all alike, in an order that loses nothing: the
-console and the API first (nothing new is written), then the pump, once it has delivered
+console, the API and the scheduler first (nothing new is written), then the pump, once it has delivered
 what the stream already holds (for at most ``DRAIN_SECONDS``), then the emulator. Nothing
 outlives the stack however it ends (``devstack.lifecycle``).
 """
@@ -25,7 +27,9 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -237,6 +241,55 @@ class Pump(threading.Thread):
         self._stopping.set()
         if self.ident is not None:
             self.join(timeout=self.drain_seconds + 10)
+
+
+#: How often the local stack runs the scheduled pass (deployed: every 15 minutes).
+SCHEDULE_SECONDS = 60.0
+
+
+def scheduled_event(now: datetime, region: str) -> dict[str, Any]:
+    """What EventBridge hands the scheduled function: its ``time`` is the pass's now."""
+    return {
+        "version": "0",
+        "id": uuid.uuid4().hex,
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "000000000000",
+        "time": now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": region,
+        "resources": [],
+        "detail": {},
+    }
+
+
+class Scheduler(threading.Thread):
+    """Runs the app's scheduled function every ``period`` seconds, as its EventBridge
+    rule does once deployed, until told to stop."""
+
+    def __init__(self, region: str, period: float = SCHEDULE_SECONDS) -> None:
+        super().__init__(name="scheduler", daemon=True)
+        self._region = region
+        self._period = period
+        self._stopping = threading.Event()
+
+    def run_once(self) -> dict[str, Any] | None:
+        import app as app_module
+
+        try:
+            return app_module.schedule(scheduled_event(datetime.now(UTC), self._region), LambdaContext())
+        except Exception as error:
+            # Keep running, and say what went wrong: the next pass resumes where it stopped.
+            print(f"scheduler: {error}", file=sys.stderr)
+            return None
+
+    def run(self) -> None:
+        while not self._stopping.wait(self._period):
+            self.run_once()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self.ident is not None:
+            self.join(timeout=LambdaContext().get_remaining_time_in_millis() / 1000)
 
 
 def api_request(method: str, url: str, token: str | None = None, body: Any = None) -> tuple[int, Any]:
@@ -473,11 +526,14 @@ def run(
     frontend_url: str | None = None,
     with_seed: bool = True,
     console_port: int = 0,
+    schedule_seconds: float = SCHEDULE_SECONDS,
 ) -> None:
     """Run the stack until a stop signal. The console is served on ``console_port`` (0:
     any free one; ``console_url`` in stack.json says which); the links in the emails
     point at it, and the API lets its origin read the answers (CORS), unless
-    ``frontend_url`` names another front end (Vite's dev server, say): see :func:`links_base`."""
+    ``frontend_url`` names another front end (Vite's dev server, say): see :func:`links_base`.
+    The scheduled pass runs every ``schedule_seconds`` (0: never; ``python -m ops --local
+    schedule`` runs one at will)."""
     state_dir.mkdir(parents=True, exist_ok=True)
     check_free(host, api_port, aws_port, state_dir, console_port)
     outbox = state_dir / "outbox"
@@ -490,6 +546,7 @@ def run(
     console: ConsoleServer | None = None
     api: subprocess.Popen | None = None
     pump: Pump | None = None
+    scheduler: Scheduler | None = None
     with lifecycle.stop_signals(stopping):
         try:
             lifecycle.stop_with_parent()
@@ -524,6 +581,9 @@ def run(
             lifecycle.record(state_dir, run=os.getpid(), api=api.pid)
             pump = Pump(stack, session)
             pump.start()
+            if schedule_seconds > 0:
+                scheduler = Scheduler(stack.region, schedule_seconds)
+                scheduler.start()
             wait_for_health(api_url, api)
             stack_json = stack.to_json() | {
                 "api_url": api_url,
@@ -551,7 +611,7 @@ def run(
         finally:
             # From here on a stop signal is only noted: the clean-up is what it asks for.
             stopping.set()
-            _stop(state_dir, emulator, console, api, pump)
+            _stop(state_dir, emulator, console, api, pump, scheduler)
 
 
 def _stop(
@@ -560,12 +620,16 @@ def _stop(
     console: ConsoleServer | None,
     api: subprocess.Popen | None,
     pump: Pump | None,
+    scheduler: Scheduler | None = None,
 ) -> None:
     print("Stopping Adhesion…", flush=True)
     if console is not None:
         console.stop()
     if api is not None:
         stop_api(api)
+    # Before the pump: what its last pass wrote is emailed like the rest.
+    if scheduler is not None:
+        scheduler.stop()
     if pump is not None:
         pump.stop()
         delivered, emptied = pump.drained or (0, True)

@@ -21,7 +21,7 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 CHALICE_DIR = PROJECT_DIR / ".chalice"
 STAGES = ("dev", "prod")
 # The Lambda functions of app.py, by their Chalice names.
-FUNCTIONS = ("api_handler", "jwt_authorizer", "notify")
+FUNCTIONS = ("api_handler", "jwt_authorizer", "notify", "schedule")
 # The origin the API admits browser calls from (CORS), a setting of the API's own.
 CORS_ORIGIN_SETTING = "CORS_ALLOW_ORIGIN"
 

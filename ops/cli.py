@@ -84,6 +84,18 @@ def _common(parser: argparse.ArgumentParser, top: bool) -> None:
     )
 
 
+def _moment(value: str):
+    from datetime import datetime
+
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError("an ISO 8601 moment, e.g. 2027-01-05T10:00:00Z") from None
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError("give its time zone, e.g. 2027-01-05T10:00:00Z") from None
+    return moment
+
+
 def _limit(value: str) -> int:
     number = int(value) if value.isdigit() else 0
     if not 1 <= number <= MAX_LIMIT:
@@ -222,6 +234,25 @@ def build_parser() -> argparse.ArgumentParser:
         help="delete messages whose records the stream no longer holds (resend their requests first)",
     )
     _operator_option(redrive)
+
+    schedule = _command(
+        commands,
+        "schedule",
+        "run the scheduled pass now (reminders, expiry, notices due)",
+        "Run one pass of the scheduled function, as EventBridge runs it every 15 minutes: "
+        "remind admins of requests whose reminder is due (one email per admin), expire the "
+        "requests past their organization's expiry (their requesters are emailed), and close "
+        "the notices due (digests), which the stream then emails. --now runs it as if it were "
+        "that moment, e.g. to see expiry and reminders locally without waiting a month; a "
+        "pass only changes what is due at its now, so running it twice does nothing twice.",
+        _epilog(None),
+    )
+    schedule.add_argument(
+        "--now",
+        type=_moment,
+        metavar="ISO",
+        help="the pass's moment, ISO 8601 with a time zone (e.g. 2027-01-05T10:00:00Z; default: now)",
+    )
 
     audit = _command(
         commands,
@@ -589,6 +620,20 @@ def _audit(args, source, container):
     return OK, {"actions": actions, "next_cursor": page.next_cursor}, "\n".join(lines)
 
 
+def _schedule(args, source, container):
+    from chalicelib.bootstrap import utc_now
+
+    report = container.schedule.run(args.now or utc_now())
+    logging.getLogger("ops.schedule").info(
+        "scheduled pass at %s: %s", isoformat(report.now), report.summary()
+    )
+    days = f"{report.days[0]}..{report.days[-1]}" if report.days else "none"
+    lines = [report.summary(), f"days read: {days}; next pass starts at {report.checkpoint}"]
+    if report.deferred:
+        lines.append(f"{_plural(report.deferred, 'request')} changed meanwhile: left to the next pass")
+    return OK, report.as_dict(), "\n".join(lines)
+
+
 _COMMANDS = {
     "show": _show,
     "grant-admin": _admin_change("grant_admin"),
@@ -596,4 +641,5 @@ _COMMANDS = {
     "resend": _resend,
     "redrive": _redrive,
     "audit": _audit,
+    "schedule": _schedule,
 }

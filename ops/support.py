@@ -38,6 +38,7 @@ _TRANSITION_OF_STATUS = {
     RequestStatus.PENDING: Transition.REQUESTED,
     RequestStatus.ACCEPTED: Transition.ACCEPTED,
     RequestStatus.REFUSED: Transition.REFUSED,
+    RequestStatus.EXPIRED: Transition.EXPIRED,
 }
 
 

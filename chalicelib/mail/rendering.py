@@ -16,7 +16,7 @@ from typing import Any
 
 import jinja2
 
-from chalicelib.domain import Role, Transition, language_of
+from chalicelib.domain import NoticeKind, Role, Transition, language_of
 
 _TEMPLATES = Path(__file__).parent / "templates"
 
@@ -24,7 +24,10 @@ TEMPLATES = {
     Transition.REQUESTED: "request_created",
     Transition.ACCEPTED: "request_accepted",
     Transition.REFUSED: "request_refused",
+    Transition.EXPIRED: "request_expired",
 }
+#: The emails that list several requests to one admin (``NoticeKind`` → template).
+NOTICE_TEMPLATES = {NoticeKind.REMINDER: "reminder", NoticeKind.DIGEST: "digest"}
 #: ``str.format`` patterns: ``{organization}`` is the organization's name, as
 #: :func:`header_text` gives it.
 SUBJECTS = {
@@ -32,11 +35,13 @@ SUBJECTS = {
         "request_created": "Nouvelle demande d'adhésion à « {organization} »",
         "request_accepted": "Votre demande d'adhésion à « {organization} » a été acceptée",
         "request_refused": "Votre demande d'adhésion à « {organization} » a été refusée",
+        "request_expired": "Votre demande d'adhésion à « {organization} » a expiré",
     },
     "en": {
         "request_created": 'New request to join "{organization}"',
         "request_accepted": 'Your request to join "{organization}" was accepted',
         "request_refused": 'Your request to join "{organization}" was declined',
+        "request_expired": 'Your request to join "{organization}" expired',
     },
 }
 #: Why the recipient gets the email: the last line of both parts.
@@ -48,11 +53,30 @@ _TO_REQUESTERS = {
     "fr": "Vous recevez ce message parce que vous avez demandé à rejoindre cette organisation.",
     "en": "You receive this message because you asked to join this organization.",
 }
+#: The subjects of notices, for one request and for several: ``{count}`` is the number
+#: of requests listed.
+NOTICE_SUBJECTS = {
+    "fr": {
+        "reminder": ("{count} demande d'adhésion en attente", "{count} demandes d'adhésion en attente"),
+        "digest": ("Nouvelles demandes du jour ({count})", "Nouvelles demandes du jour ({count})"),
+    },
+    "en": {
+        "reminder": ("{count} membership request is waiting", "{count} membership requests are waiting"),
+        "digest": ("Today's new membership requests ({count})", "Today's new membership requests ({count})"),
+    },
+}
+_TO_ADMINS_OF_MANY = {
+    "fr": "Vous recevez ce message parce que vous administrez ces organisations.",
+    "en": "You receive this message because you administer these organizations.",
+}
 FOOTERS = {
     language: {
         "request_created": _TO_ADMINS[language],
         "request_accepted": _TO_REQUESTERS[language],
         "request_refused": _TO_REQUESTERS[language],
+        "request_expired": _TO_REQUESTERS[language],
+        "reminder": _TO_ADMINS_OF_MANY[language],
+        "digest": _TO_ADMINS_OF_MANY[language],
     }
     for language in ("fr", "en")
 }
@@ -111,3 +135,17 @@ def render(template: str, locale: str, context: dict[str, Any]) -> tuple[str, st
     text = environment.get_template(f"{language}/{template}.txt").render(context)
     html = environment.get_template(f"{language}/{template}.html").render(context)
     return subject(template, language, context["organization_name"]), text, html
+
+
+def render_notice(template: str, locale: str, context: dict[str, Any]) -> tuple[str, str, str]:
+    """Return ``(subject, text, html)`` of a notice (``reminder``, ``digest``) in the
+    recipient's language. ``context["groups"]`` lists the organizations, each with its
+    ``organization_name`` and ``entries``; the subject counts the entries."""
+    language = language_of(locale)
+    environment = _environment()
+    context = {**context, "lang": language, "footer": FOOTERS[language][template]}
+    count = sum(len(group["entries"]) for group in context["groups"])
+    text = environment.get_template(f"{language}/{template}.txt").render(context)
+    html = environment.get_template(f"{language}/{template}.html").render(context)
+    one, many = NOTICE_SUBJECTS[language][template]
+    return (one if count == 1 else many).format(count=count), text, html

@@ -20,6 +20,7 @@ from chalicelib.persistence.models import (
     LastAskedModel,
     MembershipModel,
     MembershipRequestModel,
+    NoticeModel,
     OperatorActionModel,
     OrganizationModel,
     PendingRequestModel,
@@ -103,6 +104,38 @@ def schedule_of(item: MembershipRequestModel) -> domain.RequestSchedule | None:
 def request_from_image(image: Mapping[str, Any]) -> domain.MembershipRequest:
     """A request rebuilt from its stream image (DynamoDB JSON) with the table's own model."""
     return request_of(MembershipRequestModel.from_raw_data(dict(image)))
+
+
+def notice_of(item: NoticeModel) -> domain.Notice:
+    user_id, kind, key = keys.notice_key_of({"PK": {"S": item.pk}, "SK": {"S": item.sk}}) or ("", "", "")
+    return domain.Notice(
+        user_id=user_id,
+        kind=domain.NoticeKind(kind),
+        key=key,
+        status=domain.NoticeStatus(item.status),
+        created_at=item.created_at,
+        entries={
+            name: _plain(entry) for name, entry in (item.entries.as_dict() if item.entries else {}).items()
+        },
+    )
+
+
+def notice_from_image(image: Mapping[str, Any]) -> domain.Notice:
+    """A notice rebuilt from its stream image (DynamoDB JSON) with the table's own model."""
+    return notice_of(NoticeModel.from_raw_data(dict(image)))
+
+
+def _plain(value: Any) -> Any:
+    """A raw map's value with DynamoDB's numbers as ints (entries hold whole numbers only)."""
+    if isinstance(value, Mapping):
+        return {name: _plain(inner) for name, inner in value.items()}
+    if isinstance(value, list):
+        return [_plain(inner) for inner in value]
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        return int(value)
+    if type(value).__name__ == "Decimal":
+        return int(value)
+    return value
 
 
 def profile_of(item: UserProfileModel) -> domain.UserProfile:

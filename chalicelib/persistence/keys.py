@@ -43,7 +43,8 @@ backwards) pages through it newest first. Operator actions are its first kind; o
 events of the organization's life belong under the same prefix, so that the history
 reads them all in that one Query. ``OPS#<month>`` (``YYYY-MM``) in GSI1 is the operators'
 log: every operator action of a month, whichever organization it concerns. None of
-these keys starts with ``REQ#``: the stream function's filter never lets them in.
+these keys starts with ``REQ#`` or ``NOTICE#``: the stream function's filter never lets
+them in (it lets requests in, and notices, which it emails once they are ``ready``).
 
 GSI4 is the schedule: what the scheduled function must look at, by the moment it is due.
 Only pending requests (their next reminder, else their expiry) and open notices (an
@@ -60,7 +61,7 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
-from chalicelib.domain import DueKind, Role
+from chalicelib.domain import DueKind, NoticeKind, Role
 
 #: The names of the table's own key attributes.
 TABLE_KEYS = frozenset({"PK", "SK"})
@@ -101,6 +102,10 @@ OPERATION_SK = "OPERATION"
 notice_pk = "NOTICE#{}".format
 #: (NoticeKind, key): one notice of an admin (a reminder round, a day's digest).
 notice_sk = "{}#{}".format
+#: What every notice's ``PK`` starts with.
+NOTICE_PK_PREFIX = notice_pk("")
+#: The transition of a notice's round in the email ledger (``round_pk(notice_round_id(...), ...)``).
+NOTICE_READY = "ready"
 #: The scheduled function's checkpoint: the earliest day that may still hold due items.
 SCHEDULE_PK = "SCHEDULE"
 CHECKPOINT_SK = "CHECKPOINT"
@@ -144,6 +149,17 @@ def due_keys(at: datetime, kind: DueKind, ident: str) -> tuple[str, str]:
 def due_until(now: datetime) -> str:
     """The upper bound of GSI4SK for what is due at ``now`` (``<=``)."""
     return f"{moment(now)}#~"
+
+
+def notice_due_ident(user_id: str, kind: NoticeKind, key: str) -> str:
+    """The ``ident`` of a notice in its GSI4SK (``due_keys``): ``<user>#<kind>#<key>``."""
+    return f"{user_id}#{kind.value}#{key}"
+
+
+def notice_round_id(user_id: str, kind: NoticeKind, key: str) -> str:
+    """What the email ledger knows a notice by: its ``PK`` and ``SK`` joined, so that its
+    round is ``EMAIL#NOTICE#<user>#<kind>#<key>#ready``."""
+    return f"{notice_pk(user_id)}#{notice_sk(kind.value, key)}"
 
 
 def user_memberships_prefix(role: Role) -> str:
@@ -197,6 +213,24 @@ def request_key_of(attributes: Mapping[str, Any] | None) -> tuple[str, str] | No
     if not sk.startswith(REQUEST_SK_PREFIX):
         return None
     return _string(attributes, "PK").removeprefix(org_pk("")), sk.removeprefix(REQUEST_SK_PREFIX)
+
+
+def notice_key_of(attributes: Mapping[str, Any] | None) -> tuple[str, NoticeKind, str] | None:
+    """``(user_id, kind, key)`` when the keys (DynamoDB JSON) are an admin notice's; None
+    for every other kind of item."""
+    attributes = attributes or {}
+    pk = _string(attributes, "PK")
+    if not pk.startswith(NOTICE_PK_PREFIX):
+        return None
+    kind, _, key = _string(attributes, "SK").partition("#")
+    if kind not in NoticeKind.__members__.values() or not key:
+        return None
+    return pk.removeprefix(NOTICE_PK_PREFIX), NoticeKind(kind), key
+
+
+def is_notice_image(image: Mapping[str, Any] | None) -> bool:
+    """Whether a stream image is an admin notice's."""
+    return notice_key_of(image) is not None
 
 
 def is_request_image(image: Mapping[str, Any] | None) -> bool:

@@ -540,6 +540,9 @@ class PynamoMembershipRepository:
         actions = [
             t.requests.status.set(closed.status.value),
             t.requests.decided_at.set(closed.decided_at),
+            # Out of the schedule (GSI4): nothing is due of a decided request.
+            t.requests.gsi4pk.remove(),
+            t.requests.gsi4sk.remove(),
         ] + [
             getattr(t.requests, name).set(value)
             for name, value in request_status_keys(
@@ -604,6 +607,20 @@ class PynamoMembershipRepository:
         )
         status = RequestStatus(request.status) if request is not None else None
         return status, {profile.user_id: profile for profile in map(profile_of, filter(None, profiles))}
+
+    def request_statuses(self, requests: Iterable[tuple[str, str]]) -> dict[tuple[str, str], RequestStatus]:
+        """The status now of each request that exists, in one strongly consistent read
+        (per 100): what a notice still lists when it is emailed."""
+        wanted = list(dict.fromkeys(requests))
+        t = self._tables
+        found = self._get_many(
+            *((t.requests, keys.org_pk(org_id), keys.request_sk(request_id)) for org_id, request_id in wanted)
+        )
+        return {
+            key: RequestStatus(item.status)
+            for key, item in zip(wanted, found, strict=True)
+            if item is not None
+        }
 
 
 def _page(

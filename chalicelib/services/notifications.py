@@ -15,15 +15,21 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 
-from chalicelib.domain import MembershipRequest, RequestStatus, Transition
+from chalicelib.domain import MembershipRequest, Notice, RequestStatus, Transition
 from chalicelib.mail.ledger import EmailLedger
 from chalicelib.mail.port import Mailer
 from chalicelib.services.delivery import Deadline, Metrics, NullMetrics, RetryPolicy
 from chalicelib.services.messages import Links, MessageComposer
+from chalicelib.services.notices import NoticeDelivery, became_ready
 from chalicelib.services.ports import Directory
+from chalicelib.services.retrying import Retrying
 from chalicelib.services.rounds import Outcome, RoundDelivery
 
 __all__ = ["Links", "MembershipNotifier", "Outcome", "transition_of"]
+
+
+#: What a pending request may become that its requester is told of (a withdrawal is theirs).
+_OUTCOMES = (RequestStatus.ACCEPTED, RequestStatus.REFUSED, RequestStatus.EXPIRED)
 
 
 def transition_of(old: MembershipRequest | None, new: MembershipRequest | None) -> Transition | None:
@@ -32,7 +38,7 @@ def transition_of(old: MembershipRequest | None, new: MembershipRequest | None) 
         return None
     if old is None:
         return Transition.REQUESTED if new.status is RequestStatus.PENDING else None
-    if old.status is RequestStatus.PENDING and new.status in (RequestStatus.ACCEPTED, RequestStatus.REFUSED):
+    if old.status is RequestStatus.PENDING and new.status in _OUTCOMES:
         return Transition(new.status.value)
     return None
 
@@ -59,6 +65,7 @@ class MembershipNotifier:
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         rand: Callable[[float, float], float] = random.uniform,
         metrics: Metrics | None = None,
+        notice_round_id: Callable[[Notice], str] | None = None,
     ) -> None:
         self._metrics = metrics or NullMetrics()
         #: the part of each invocation kept back to record what was sent (``Deadline``)
@@ -73,6 +80,17 @@ class MembershipNotifier:
             now=now,
             rand=rand,
             metrics=self._metrics,
+        )
+
+        #: ``notice_round_id`` names a notice in the ledger (the storage's key for it)
+        self._notices = NoticeDelivery(
+            directory,
+            ledger,
+            mailer,
+            links,
+            notice_round_id or (lambda notice: f"{notice.user_id}#{notice.kind.value}#{notice.key}"),
+            Retrying(retry or RetryPolicy(), sleep, rand, self._metrics),
+            self._metrics,
         )
 
     @property
@@ -93,6 +111,14 @@ class MembershipNotifier:
         if transition is None or new is None:
             return Outcome()
         return self._rounds.deliver(new, transition, deadline or Deadline.unlimited())
+
+    def notify_notice(
+        self, old: Notice | None, new: Notice | None, deadline: Deadline | None = None
+    ) -> Outcome:
+        """Email a notice once, when it becomes ready (the scheduled pass closed it)."""
+        if not became_ready(old, new) or new is None:
+            return Outcome()
+        return self._notices.deliver(new, deadline or Deadline.unlimited())
 
     def resend(
         self, request: MembershipRequest, transition: Transition, *, again: bool = False, force: bool = False

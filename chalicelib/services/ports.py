@@ -10,13 +10,15 @@ storage, time and ids, and nothing more.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime
-from typing import Protocol
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Protocol
 
 from chalicelib.domain import (
     Membership,
     MembershipRequest,
+    NoticeKind,
     Organization,
     OrganizationSettings,
     Page,
@@ -60,6 +62,11 @@ class Directory(Protocol):
         """The request's status as it is now (None when there is no such request) and the
         profiles that exist among ``user_ids``, read together: both reflect every write
         acknowledged before the call."""
+        ...
+
+    def request_statuses(self, requests: Iterable[tuple[str, str]]) -> dict[tuple[str, str], RequestStatus]:
+        """The status now of each request ``(org_id, request_id)`` that exists (strongly
+        consistent): what a notice still lists when it is emailed."""
         ...
 
 
@@ -200,4 +207,67 @@ class MembershipRepository(Protocol):
         """Move a pending request to ``closed``'s status, adding ``new_member`` if given;
         it leaves the schedule. Raises Forbidden (``closed.decided_by`` is no longer an
         admin), RequestNotPending or AlreadyMember."""
+        ...
+
+
+# -- the schedule ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DueRequest:
+    """A pending request whose moment has come: a reminder, or its expiry. ``due_sk`` is
+    its place in the schedule as read, which the change is conditioned on."""
+
+    request: MembershipRequest
+    due_sk: str
+
+
+@dataclass(frozen=True)
+class DueNotice:
+    """An open notice whose moment has come: to be closed, so that the stream emails it."""
+
+    user_id: str
+    kind: NoticeKind
+    key: str
+
+
+class ScheduleStore(Protocol):
+    """What the scheduled pass asks of storage. Each change is one atomic write that
+    answers False, changing nothing, when what the pass read is no longer so."""
+
+    def checkpoint(self) -> date | None:
+        """The earliest day that may still hold due items; None before the first pass."""
+        ...
+
+    def save_checkpoint(self, day: date, at: datetime) -> None: ...
+
+    def due(self, day: date, now: datetime) -> Iterator[DueRequest | DueNotice]:
+        """What is due on ``day`` (UTC) up to ``now``, in due order, page by page."""
+        ...
+
+    def open_notice(self, user_id: str, kind: NoticeKind, key: str, now: datetime) -> bool:
+        """Create the notice open (or keep it open), due at ``now``; False when it is closed."""
+        ...
+
+    def remind(
+        self,
+        due: DueRequest,
+        reminded: MembershipRequest,
+        notices: list[tuple[str, NoticeKind, str]],
+        entry: dict[str, Any],
+    ) -> bool:
+        """The request moved on to ``reminded``'s schedule and ``entry`` put in each open
+        notice ``(user_id, kind, key)``, together or not at all."""
+        ...
+
+    def expire(self, due: DueRequest, now: datetime) -> bool:
+        """The request expired, its lock and pending counts released, together."""
+        ...
+
+    def unschedule(self, due: DueRequest) -> bool:
+        """A request no longer pending taken out of the schedule; False when it changed."""
+        ...
+
+    def close_notice(self, user_id: str, kind: NoticeKind, key: str) -> bool:
+        """The notice ready (out of the schedule); False when it was not open."""
         ...

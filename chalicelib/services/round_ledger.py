@@ -24,7 +24,7 @@ class RoundLedger:
         # recorded first thing when this container sees the record again.
         self._unrecorded: dict[tuple[str, str], set[str]] = {}
 
-    def read(self, request_id: str, transition: Transition, deadline: Deadline) -> RoundRecord:
+    def read(self, request_id: str, transition: Transition | str, deadline: Deadline) -> RoundRecord:
         """The round as stored, after recording first what SES accepted last time and the
         ledger could not write then."""
         record = self.read_stored(request_id, transition, deadline)
@@ -37,10 +37,9 @@ class RoundLedger:
         logger.info("emails recorded late", extra={"recipients": len(pending)})
         return record
 
-    def read_stored(self, request_id: str, transition: Transition, deadline: Deadline) -> RoundRecord:
-        return self._retrying(
-            lambda: self._ledger.read(request_id, transition.value), deadline, what="ledger"
-        )
+    def read_stored(self, request_id: str, transition: Transition | str, deadline: Deadline) -> RoundRecord:
+        # A notice's round has a transition of its own ("ready"), not a request's.
+        return self._retrying(lambda: self._ledger.read(request_id, str(transition)), deadline, what="ledger")
 
     def store(self, record: RoundRecord, deadline: Deadline, *, just_sent: str | None = None) -> RoundRecord:
         """Write the round; when another pass wrote it meanwhile, merge and write again.

@@ -571,6 +571,20 @@ def test_a_status_read_with_more_profiles_than_one_batch_holds_reads_them_all(re
     assert sorted(repository.profiles(user_ids)) == ["alice", "paul"]
 
 
+def test_the_statuses_a_notice_lists_are_read_as_they_are_now(repository):
+    # GIVEN Paul's request pending and Rita's refused
+    organization(repository)
+    paul, rita = ask(repository, "paul"), ask(repository, "rita")
+    repository.close_request(rita, decide(rita, RequestStatus.REFUSED))
+    # WHEN a notice's requests are looked up, one of them unknown, one asked twice
+    statuses = repository.request_statuses(
+        [("o1", paul.id), ("o1", rita.id), ("o1", "f" * 32), ("o1", paul.id)]
+    )
+    # THEN the known ones come with their status now
+    assert statuses == {("o1", paul.id): RequestStatus.PENDING, ("o1", rita.id): RequestStatus.REFUSED}
+    assert repository.request_statuses([]) == {}
+
+
 # -- operator actions ------------------------------------------------------------------------
 
 

@@ -24,7 +24,12 @@ from infra.stages import (
 from tests.infra.cfn import exported, imported_name, sub
 
 # Chalice's function names and the template resources it makes of them.
-FUNCTIONS = {"api_handler": "APIHandler", "jwt_authorizer": "JwtAuthorizer", "notify": "Notify"}
+FUNCTIONS = {
+    "api_handler": "APIHandler",
+    "jwt_authorizer": "JwtAuthorizer",
+    "notify": "Notify",
+    "schedule": "Schedule",
+}
 
 
 def _functions(sam: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -122,6 +127,9 @@ ITEM_KEYS = {
     "UserProfileModel": ("USER#u1", "PROFILE"),
     "EmailRoundModel": ("EMAIL#r1#requested", "ROUND"),
     "OperatorActionModel": ("ORG#o1", "HISTORY#2026-05-01T12:00:00.000000+00:00#a1"),
+    "NoticeModel": ("NOTICE#u1", "REMINDER#2026-05-01T12:00:00.000000+00:00"),
+    "CheckpointModel": ("SCHEDULE", "CHECKPOINT"),
+    "UsedLinkModel": ("UNSUBSCRIBE#l1", "USED"),
 }
 # Keys of kinds whose items take more than one form: each form must be kept out too.
 OTHER_FORMS = {"OperatorActionModel": ("OPERATION#a2", "OPERATION")}
@@ -135,7 +143,7 @@ def test_filter_cases_cover_every_item_kind():
 
 
 @pytest.mark.parametrize("event_name", ["INSERT", "MODIFY", "REMOVE"])
-def test_stream_filter_lets_only_membership_requests_through(sam, event_name):
+def test_stream_filter_lets_only_membership_requests_and_notices_through(sam, event_name):
     # GIVEN the filters of the stream source
     patterns = [json.loads(f["Pattern"]) for f in _stream_source(sam)["FilterCriteria"]["Filters"]]
 
@@ -146,8 +154,21 @@ def test_stream_filter_lets_only_membership_requests_through(sam, event_name):
         if any(_matches(p, _record(event_name, pk, sk)) for p in patterns)
     }
 
-    # THEN only membership requests reach the function
-    assert delivered == {"MembershipRequestModel"}
+    # THEN only membership requests and admin notices reach the function
+    assert delivered == {"MembershipRequestModel", "NoticeModel"}
+
+
+def test_the_scheduled_pass_runs_every_quarter_hour_on_an_eventbridge_rule(sam):
+    # GIVEN the events of the packaged functions
+    schedules = [
+        (name, event["Properties"])
+        for name, function in _functions(sam).items()
+        for event in function["Properties"].get("Events", {}).values()
+        if event["Type"] == "Schedule"
+    ]
+
+    # THEN one rule runs the schedule function every 15 minutes, and nothing else
+    assert schedules == [("Schedule", {"Schedule": "rate(15 minutes)"})]
 
 
 # -- IAM: each function's policy is its allow-list ------------------------------------------
@@ -222,6 +243,21 @@ def _allow_lists(sam: dict[str, Any], stage: str) -> dict[str, set[tuple[str, st
             {"StringEquals": {"ses:FromAddress": environment(stage)["MAIL_SENDER"]}},
         )
         | _allow(["sqs:SendMessage"], [f"arn:aws:sqs:*:*:adhesion-{stage}-notify-failures"]),
+        # The scheduled pass reads the schedule (GSI4), admins and profiles, and writes
+        # requests and counters (ORG#, USER#), notices and its checkpoint, in transactions;
+        # it sends no email (the stream does).
+        "schedule": own_logs("schedule")
+        | _allow(read, [table])
+        | _allow(["dynamodb:Query"], [f"{table}/index/*"])
+        | _allow(
+            write,
+            [table],
+            {
+                "ForAllValues:StringLike": {
+                    "dynamodb:LeadingKeys": ["ORG#*", "USER#*", "NOTICE#*", "SCHEDULE"]
+                }
+            },
+        ),
     }
 
 

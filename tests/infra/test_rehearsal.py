@@ -179,8 +179,11 @@ def test_stream_function_reads_the_tables_stream_with_the_declared_settings(rehe
     assert mapping["MaximumRecordAgeInSeconds"] == 6 * 3600
     assert mapping["BatchSize"] == 100
     assert mapping["StartingPosition"] == "TRIM_HORIZON"
-    [pattern] = [json.loads(f["Pattern"]) for f in mapping["FilterCriteria"]["Filters"]]
-    assert pattern == {"dynamodb": {"Keys": {"SK": {"S": [{"prefix": "REQ#"}]}}}}
+    patterns = [json.loads(f["Pattern"]) for f in mapping["FilterCriteria"]["Filters"]]
+    assert patterns == [
+        {"dynamodb": {"Keys": {"SK": {"S": [{"prefix": "REQ#"}]}}}},
+        {"dynamodb": {"Keys": {"PK": {"S": [{"prefix": "NOTICE#"}]}}}},
+    ]
 
 
 # -- The web console's buckets and what its config.json is written from ---------------------------
@@ -237,6 +240,7 @@ FUNCTIONS = {
     "api_handler": ("", "ApiHandlerRole"),
     "jwt_authorizer": ("-jwt_authorizer", "JwtAuthorizerRole"),
     "notify": ("-notify", "NotifyRole"),
+    "schedule": ("-schedule", "ScheduleRole"),
 }
 
 

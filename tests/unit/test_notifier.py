@@ -69,7 +69,13 @@ def _notifier(
         (None, PENDING, Transition.REQUESTED),
         (PENDING, replace(PENDING, status=RequestStatus.ACCEPTED), Transition.ACCEPTED),
         (PENDING, replace(PENDING, status=RequestStatus.REFUSED), Transition.REFUSED),
+        (PENDING, replace(PENDING, status=RequestStatus.EXPIRED), Transition.EXPIRED),
         (PENDING, replace(PENDING, status=RequestStatus.WITHDRAWN), None),
+        (
+            replace(PENDING, status=RequestStatus.EXPIRED),
+            replace(PENDING, status=RequestStatus.EXPIRED),
+            None,
+        ),
         (PENDING, PENDING, None),
         (PENDING, None, None),
         (None, replace(PENDING, status=RequestStatus.ACCEPTED), None),

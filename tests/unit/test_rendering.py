@@ -25,7 +25,9 @@ CONTEXT = {
 }
 
 
-@pytest.mark.parametrize("template", ["request_created", "request_accepted", "request_refused"])
+@pytest.mark.parametrize(
+    "template", ["request_created", "request_accepted", "request_refused", "request_expired"]
+)
 @pytest.mark.parametrize("locale", ["fr", "en", "en-US", "de"])
 def test_every_template_renders_in_both_languages(template, locale):
     subject, text, html = rendering.render(template, locale, CONTEXT)
@@ -116,3 +118,78 @@ def test_the_text_part_ends_with_the_footer_of_the_html_part(template, locale):
     [footer] = re.findall(r'<p style="color: #6a6a6a[^"]*">([^<]+)</p>\s*</body>', html)
     assert footer.strip() and footer == markup.escape(rendering.FOOTERS[locale][template], quote=False)
     assert text.endswith(f"\n-- \n{markup.unescape(footer)}\n")
+
+
+def test_an_expired_request_says_nobody_answered_and_that_one_may_ask_again():
+    subject, text, html = rendering.render(
+        "request_expired", "fr", CONTEXT | {"organization_name": "Cadastre"}
+    )
+    assert subject == "Votre demande d'adhésion à « Cadastre » a expiré"
+    assert "personne n'y a répondu" in text and "nouvelle demande" in text
+    assert "https://x.test/o" in text and 'href="https://x.test/o"' in html
+    subject, text, _ = rendering.render("request_expired", "en", CONTEXT | {"organization_name": "Cadastre"})
+    assert subject == 'Your request to join "Cadastre" expired'
+    assert "nobody answered" in text and "You may ask again" in text
+
+
+def _entry(org: str, name: str, kind: str, comment: str = "<b>hi</b>", **extra) -> dict:
+    return {
+        "organization_id": org.lower(),
+        "organization_name": org,
+        "request_id": name.lower(),
+        "requester_name": name,
+        "comment": comment,
+        "created_at": "2027-01-01T10:00:00+00:00",
+        "kind": kind,
+        "review_url": f"https://x.test/{org.lower()}/{name.lower()}",
+        **extra,
+    }
+
+
+NOTICE = {
+    "recipient_name": "Alice",
+    "groups": [
+        {
+            "organization_name": "Cadastre & Co",
+            "entries": [
+                _entry("Cadastre", "Paul", "reminder", days_pending=3),
+                _entry("Cadastre", "Rita", "reminder", days_pending=7),
+            ],
+        },
+        {"organization_name": "Etalab", "entries": [_entry("Etalab", "Carl", "auto_accepted")]},
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("template", "locale", "subject"),
+    [
+        ("reminder", "fr", "3 demandes d'adhésion en attente"),
+        ("reminder", "en", "3 membership requests are waiting"),
+        ("digest", "fr", "Nouvelles demandes du jour (3)"),
+        ("digest", "en", "Today's new membership requests (3)"),
+    ],
+)
+def test_a_notice_lists_its_requests_by_organization_under_a_subject_that_counts_them(
+    template, locale, subject
+):
+    got, text, html = rendering.render_notice(template, locale, NOTICE)
+    assert got == subject
+    # Each organization once, its requests under it, each with its review link
+    assert text.index("Cadastre & Co") < text.index("Paul") < text.index("Rita") < text.index("Etalab")
+    assert "https://x.test/cadastre/paul" in text and 'href="https://x.test/cadastre/rita"' in html
+    # Someone who joined automatically needs no review
+    assert "https://x.test/etalab/carl" not in text
+    # User-written text is escaped in HTML
+    assert "<b>hi</b>" in text and "&lt;b&gt;hi&lt;/b&gt;" in html and "Cadastre &amp; Co" in html
+
+
+def test_a_reminder_says_how_long_each_request_has_waited_and_one_request_is_singular():
+    _, text, _ = rendering.render_notice("reminder", "en", NOTICE)
+    assert "waiting for 3 days" in text and "waiting for 7 days" in text
+    one = {
+        "recipient_name": "Alice",
+        "groups": [NOTICE["groups"][0] | {"entries": NOTICE["groups"][0]["entries"][:1]}],
+    }
+    assert rendering.render_notice("reminder", "en", one)[0] == "1 membership request is waiting"
+    assert rendering.render_notice("reminder", "fr", one)[0] == "1 demande d'adhésion en attente"
