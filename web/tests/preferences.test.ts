@@ -95,6 +95,27 @@ describe('preferences', () => {
     expect(puts(backend).at(-1)?.body).toEqual({ muted_organizations: [] })
   })
 
+  it('keyboard only: arrows choose, Tab reaches Save, Enter saves', async () => {
+    const backend = new FakeBackend()
+    signInAs(alice)
+    const { user } = await openPreferences(backend)
+    const immediate = screen.getByRole('radio', { name: 'Un e-mail par demande, dès son arrivée' })
+    // The checked choice is the group's one tab stop: Shift+Tab from the next field reaches it
+    const language = screen.getByRole('combobox', { name: 'Langue des e-mails' })
+    language.focus()
+    await user.tab({ shift: true })
+    expect(document.activeElement).toBe(immediate)
+    await user.keyboard('{ArrowDown}')
+    expect((screen.getByRole('radio', { name: 'Un résumé par jour' }) as HTMLInputElement).checked).toBe(true)
+    await user.tab()
+    expect(document.activeElement).toBe(language)
+    await user.tab()
+    expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Enregistrer' }))
+    await user.keyboard('{Enter}')
+    expect(await screen.findByText('Vos préférences ont été enregistrées.')).toBeTruthy()
+    expect(puts(backend).map((c) => c.body)).toEqual([{ admin_emails: 'daily_digest' }])
+  })
+
   it("a refusal is a sentence in the reader's language", async () => {
     const backend = new FakeBackend()
     signInAs(nora)

@@ -134,6 +134,17 @@ describe('organization settings', () => {
     expect((domains as HTMLTextAreaElement).value).toBe('ign.fr\ndata.gouv.fr')
   })
 
+  it('keyboard only: Enter in a field saves the form', async () => {
+    const { backend, org } = seed()
+    signInAs(alice)
+    const { user } = await openSettings(backend, org.id)
+    const expiry = screen.getByRole('textbox', { name: 'Expiration des demandes (en jours)' })
+    expiry.focus()
+    await user.keyboard('{Control>}a{/Control}60{Enter}')
+    expect(await screen.findByText('Les paramètres ont été enregistrés.')).toBeTruthy()
+    expect(puts(backend, org.id).map((c) => c.body)).toEqual([{ request_expiry_days: 60 }])
+  })
+
   it('nothing changed: says so and sends nothing', async () => {
     const { backend, org } = seed()
     signInAs(alice)
