@@ -71,8 +71,9 @@ export interface PreferencesChange {
   /** Organization ids: the whole list, replacing the stored one. */
   muted_organizations?: string[]
 }
-export type Notifications = Schemas['Notifications']
-export type Notification = Notifications['items'][number]
+type GeneratedNotification = Schemas['Notifications']['items'][number]
+export type Notification = Omit<GeneratedNotification, 'request'> & { request: MembershipRequest }
+export type Notifications = Omit<Schemas['Notifications'], 'items'> & { items: Notification[] }
 
 export interface Page<T> {
   items: T[]
