@@ -14,7 +14,7 @@ from tests.browser.support import FR, ask, assert_accessible, member, organizati
 from tests.e2e.test_seed_flow import call
 
 SETTINGS_LINK = "Paramètres de l'organisation"
-SETTINGS_TITLE = "Paramètres de {organization}"
+SETTINGS_TITLE = "Paramètres de l'organisation {organization}"
 SAVE = "Enregistrer"
 SAVED = "Les paramètres ont été enregistrés."
 REQUESTS_OPEN = "Accepter les demandes d'adhésion"
@@ -28,6 +28,7 @@ NO_ADMIN_EMAILED = (
     "Aucun administrateur ne reçoit d'e-mails pour cette organisation : les demandes n'apparaissent "
     "que dans la boîte de réception (l'enveloppe)."
 )
+NOW_MEMBER = "Vous êtes maintenant membre de l'organisation {organization}."
 CLOSED = "Cette organisation n'accepte pas de demandes d'adhésion pour le moment."
 PREFERENCES = "Préférences"
 DAILY_DIGEST = "Un résumé par jour"
@@ -183,9 +184,8 @@ def test_a_requester_meets_the_guidance_the_closed_door_and_the_automatic_accept
     dialog.get_by_role("button", name=words.ok, exact=True).click()
 
     # THEN she is a member at once, and the page shows it
-    expect(
-        page.get_by_role("status").filter(has_text="Vous êtes maintenant membre de Atlas des sentiers.")
-    ).to_be_visible()
+    now_member = NOW_MEMBER.format(organization="Atlas des sentiers")
+    expect(page.get_by_role("status").filter(has_text=now_member)).to_be_visible()
     expect(page.get_by_text(words.you_are_editor)).to_be_visible()
     expect(page.get_by_role("region", name=words.members).get_by_text("Léa Roux")).to_be_visible()
     expect(actions.get_by_role("button", name=words.ask)).to_have_count(0)
@@ -230,11 +230,11 @@ def test_preferences_by_clicks_and_the_warning_when_no_admin_is_emailed(seeded_s
     assert (stored["admin_emails"], stored["language"]) == ("daily_digest", "en")
 
     # WHEN she turns the muted organization's emails back on
-    muted.get_by_role("button", name="Réactiver les e-mails de Suivi des mares").click()
+    muted.get_by_role("button", name="Réactiver les e-mails pour Suivi des mares").click()
 
     # THEN it is no longer muted, and the focus stays in the section
     expect(
-        page.get_by_role("status").filter(has_text="Vous recevez à nouveau les e-mails de Suivi des mares.")
+        page.get_by_role("status").filter(has_text="Vous recevez à nouveau les e-mails pour Suivi des mares.")
     ).to_be_visible()
     expect(muted.get_by_text("Aucune organisation en sourdine.")).to_be_visible()
     expect(muted.get_by_role("heading", name=MUTED)).to_be_focused()

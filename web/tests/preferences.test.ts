@@ -81,16 +81,16 @@ describe('preferences', () => {
     const section = screen.getByRole('region', { name: 'Organisations en sourdine' })
     expect(within(section).getAllByRole('link').map((a) => a.textContent)).toEqual(['Base Adresse Nationale', 'Cadastre'])
     // WHEN she turns the emails of Cadastre back on
-    await user.click(within(section).getByRole('button', { name: 'Réactiver les e-mails de Cadastre' }))
+    await user.click(within(section).getByRole('button', { name: 'Réactiver les e-mails pour Cadastre' }))
     // THEN the API got the remaining list, the line is gone, the page says so
-    expect(await screen.findByText('Vous recevez à nouveau les e-mails de Cadastre.')).toBeTruthy()
+    expect(await screen.findByText('Vous recevez à nouveau les e-mails pour Cadastre.')).toBeTruthy()
     expect(puts(backend).map((c) => c.body)).toEqual([{ muted_organizations: [ban.id] }])
     expect(backend.preferencesOf(alice.id).muted).toEqual([ban.id])
     expect(within(section).getAllByRole('link').map((a) => a.textContent)).toEqual(['Base Adresse Nationale'])
     // and the focus stayed in the section rather than falling to the page
     await waitFor(() => expect(document.activeElement).toBe(within(section).getByRole('heading', { level: 2 })))
     // WHEN she unmutes the last one
-    await user.click(within(section).getByRole('button', { name: 'Réactiver les e-mails de Base Adresse Nationale' }))
+    await user.click(within(section).getByRole('button', { name: 'Réactiver les e-mails pour Base Adresse Nationale' }))
     expect(await within(section).findByText('Aucune organisation en sourdine.')).toBeTruthy()
     expect(puts(backend).at(-1)?.body).toEqual({ muted_organizations: [] })
   })

@@ -109,7 +109,7 @@ describe('the ask dialog follows the organization settings', () => {
     // WHEN she clicks Ok and the API answers 201 accepted
     await user.click(within(dialog).getByRole('button', { name: 'Ok' }))
     // THEN the page says she is a member, and shows her as one
-    expect(await screen.findByText('Vous êtes maintenant membre de Base Adresse Nationale.')).toBeTruthy()
+    expect(await screen.findByText("Vous êtes maintenant membre de l'organisation Base Adresse Nationale.")).toBeTruthy()
     expect(dialog.isConnected && dialog.open).toBe(false)
     expect(await screen.findByText('Vous êtes éditeur')).toBeTruthy()
     expect(screen.getByText('2 membres')).toBeTruthy()

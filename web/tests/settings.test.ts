@@ -89,7 +89,7 @@ describe('organization settings', () => {
     await userEvent.setup().click(within(actions).getByRole('link', { name: "Paramètres de l'organisation" }))
     // THEN the settings page shows the form filled with what the API answered
     await waitForPath(router, `/organizations/${org.id}/settings`)
-    expect(await screen.findByRole('heading', { level: 1, name: 'Paramètres de Base Adresse Nationale' })).toBeTruthy()
+    expect(await screen.findByRole('heading', { level: 1, name: "Paramètres de l'organisation Base Adresse Nationale" })).toBeTruthy()
     const open = screen.getByRole('checkbox', { name: "Accepter les demandes d'adhésion" }) as HTMLInputElement
     expect(open.checked).toBe(true)
     expect((screen.getByRole('textbox', { name: 'Consignes aux demandeurs (facultatives)' }) as HTMLTextAreaElement).value).toBe(

@@ -95,7 +95,7 @@ const messages = {
   'ask.withdrawn': 'Votre demande a été retirée.',
   'ask.guidanceTitle': "Consignes de l'organisation",
   'ask.closed': "Cette organisation n'accepte pas de demandes d'adhésion pour le moment.",
-  'ask.autoAccepted': 'Vous êtes maintenant membre de {organization}.',
+  'ask.autoAccepted': "Vous êtes maintenant membre de l'organisation {organization}.",
   'request.expiresOn': 'Expire le {date}.',
 
   'members.title': 'Membres',
@@ -160,7 +160,7 @@ const messages = {
   'createOrganization.nameOneLine': 'Le nom tient sur une seule ligne.',
   'createOrganization.submit': "Créer l'organisation",
 
-  'settings.title': 'Paramètres de {organization}',
+  'settings.title': "Paramètres de l'organisation {organization}",
   'settings.back': "Retour à l'organisation",
   'settings.readOnly': 'Seuls les administrateurs peuvent modifier ces paramètres.',
   'settings.noAdminEmailed':
@@ -207,8 +207,8 @@ const messages = {
     "Vous avez coupé les e-mails de ces organisations avec le lien de désinscription d'un e-mail.",
   'preferences.mutedNone': 'Aucune organisation en sourdine.',
   'preferences.unmute': 'Réactiver les e-mails',
-  'preferences.unmuteLabel': 'Réactiver les e-mails de {organization}',
-  'preferences.unmuted': 'Vous recevez à nouveau les e-mails de {organization}.',
+  'preferences.unmuteLabel': 'Réactiver les e-mails pour {organization}',
+  'preferences.unmuted': 'Vous recevez à nouveau les e-mails pour {organization}.',
 
   'notFound.title': 'Page introuvable',
   'notFound.text': "Cette adresse ne correspond à aucune page de la console.",
