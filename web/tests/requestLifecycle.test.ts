@@ -203,6 +203,21 @@ describe('expiry', () => {
     )
   })
 
+  it("an admin's digest link to an auto-accepted request says nobody had to decide", async () => {
+    const { backend, org } = seed()
+    const request = backend.addRequest(org, nora, 'Bonjour', 'accepted')
+    Object.assign(request, { role: 'editor', auto_accepted: true, decided_at: '2026-03-01T10:00:00+00:00' })
+    signInAs(alice)
+    await openConsole(`/organizations/${org.id}/membership-requests/${request.id}`, { backend })
+    const block = await screen.findByRole('region', { name: 'Membres' })
+    const outcome = await within(block).findByText(/acceptée automatiquement/)
+    // the whole sentence: no "par <nobody>"
+    expect(outcome.textContent).toBe(
+      `La demande de Nora Pétit a été acceptée automatiquement le ${shown('2026-03-01T10:00:00+00:00')} ` +
+        "(adresse vérifiée d'un domaine accepté, Éditeur).",
+    )
+  })
+
   it('an auto-accepted request reads as such in Mes demandes', async () => {
     const { backend, org } = seed()
     const request = backend.addRequest(org, nora, 'Bonjour', 'accepted')

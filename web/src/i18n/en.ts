@@ -130,6 +130,8 @@ const en: Dictionary = {
     'requests.outcome.accepted': 'The request from {name} was accepted on {date} by {by} ({role}).',
     'requests.outcome.refused': 'The request from {name} was refused on {date} by {by}.',
     'requests.outcome.withdrawn': 'The request from {name} was withdrawn on {date}.',
+    'requests.outcome.autoAccepted':
+      'The request from {name} was accepted automatically on {date} (a verified address of an accepted domain, {role}).',
     'requests.outcome.expired': 'The request from {name}, sent on {date}, expired unanswered.',
 
     'refuse.dialogTitle': 'Refuse the request from {name}',

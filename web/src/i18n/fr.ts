@@ -129,6 +129,8 @@ const messages = {
   'requests.outcome.accepted': 'La demande de {name} a été acceptée le {date} par {by} ({role}).',
   'requests.outcome.refused': 'La demande de {name} a été refusée le {date} par {by}.',
   'requests.outcome.withdrawn': 'La demande de {name} a été retirée le {date}.',
+  'requests.outcome.autoAccepted':
+    "La demande de {name} a été acceptée automatiquement le {date} (adresse vérifiée d'un domaine accepté, {role}).",
   'requests.outcome.expired': 'La demande de {name}, envoyée le {date}, a expiré sans réponse.',
 
   'refuse.dialogTitle': 'Refuser la demande de {name}',
