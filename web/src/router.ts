@@ -25,6 +25,8 @@ import MyOrganizationsView from './views/MyOrganizationsView.vue'
 import MyRequestsView from './views/MyRequestsView.vue'
 import NotFoundView from './views/NotFoundView.vue'
 import OrganizationView from './views/OrganizationView.vue'
+import PreferencesView from './views/PreferencesView.vue'
+import SettingsView from './views/SettingsView.vue'
 import SignInView from './views/SignInView.vue'
 
 declare module 'vue-router' {
@@ -59,6 +61,7 @@ export function createAppRouter(options: RouterOptions = {}) {
       },
       { path: '/me/organizations', name: 'my-organizations', component: MyOrganizationsView, meta: { title: 'myOrganizations.title' } },
       { path: '/me/requests', name: 'my-requests', component: MyRequestsView, meta: { title: 'myRequests.title' } },
+      { path: '/me/preferences', name: 'preferences', component: PreferencesView, meta: { title: 'preferences.title' } },
       {
         path: '/organizations/new',
         name: 'create-organization',
@@ -66,6 +69,7 @@ export function createAppRouter(options: RouterOptions = {}) {
         meta: { title: 'createOrganization.title' },
       },
       { path: '/organizations/:orgId', name: 'organization', component: OrganizationView, props: true },
+      { path: '/organizations/:orgId/settings', name: 'organization-settings', component: SettingsView, props: true },
       {
         path: '/organizations/:orgId/membership-requests/:requestId',
         name: 'organization-request',

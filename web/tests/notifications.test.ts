@@ -66,6 +66,8 @@ describe('the envelope', () => {
     expect(first).toContain('Nora Pétit')
     expect(first).toContain('3 février 2026')
     expect(first).toContain('Motivation 1')
+    // and when nobody answering would let it expire
+    expect(first).toMatch(/Expire le 5 mars 2026 à \d\d:\d\d\./)
   })
 
   it("a line leads to the request in its organization's Membres block", async () => {

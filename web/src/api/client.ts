@@ -8,14 +8,72 @@ import { config } from '../config'
 import type { components } from './schema'
 
 type Schemas = components['schemas']
-export type Organization = Schemas['Organization']
 export type Member = Schemas['Member']
-export type MembershipRequest = Schemas['MembershipRequest']
-export type Decision = Schemas['Decision']
-export type Notifications = Schemas['Notifications']
-export type Notification = Notifications['items'][number]
 export type Role = Member['role']
-export type RequestStatus = MembershipRequest['status']
+
+// Issue 15's additions (DESIGN15.md's HTTP contract), written here until the contract
+// that holds them is merged and `npm run types` regenerates schema.d.ts: each is a
+// widening of the generated type, so it stays compatible with the regenerated one.
+/** A request's status: the generated four, and `expired` (nobody answered in time). */
+export type RequestStatus = Schemas['MembershipRequest']['status'] | 'expired'
+export type MembershipRequest = Omit<Schemas['MembershipRequest'], 'status'> & {
+  status: RequestStatus
+  /** When a pending request expires; null when it never does, absent from an older API. */
+  expires_at?: string | null
+  /** Accepted at once because the caller's verified email is in an auto-accepted domain. */
+  auto_accepted?: boolean
+}
+export type Organization = Omit<Schemas['Organization'], 'my_pending_request'> & {
+  my_pending_request: MembershipRequest | null
+  /** What a requester's dialog shows; absent from an older API, which took every request. */
+  request_guidance?: string
+  requests_open?: boolean
+}
+export type Decision = Omit<Schemas['Decision'], 'request'> & { request: MembershipRequest }
+
+/** `GET`/`PUT /organizations/{id}/settings`. */
+export interface OrganizationSettings {
+  requests_open: boolean
+  request_guidance: string
+  auto_accept_domains: string[]
+  auto_accept_role: Role
+  request_expiry_days: number
+  reminder_days: number[]
+  /** How many admins receive admin emails for this organization (0: the inbox only). */
+  admins_emailed: number
+  admins_count: number
+}
+/** The six fields an admin may change: a merge, absent fields unchanged. */
+export type SettingsChange = Partial<
+  Pick<
+    OrganizationSettings,
+    | 'requests_open'
+    | 'request_guidance'
+    | 'auto_accept_domains'
+    | 'auto_accept_role'
+    | 'request_expiry_days'
+    | 'reminder_days'
+  >
+>
+export type SettingsField = keyof SettingsChange
+
+export type AdminEmails = 'immediate' | 'daily_digest' | 'off'
+export type EmailLanguage = 'fr' | 'en' | null
+/** `GET`/`PUT /me/preferences`. */
+export interface Preferences {
+  admin_emails: AdminEmails
+  language: EmailLanguage
+  muted_organizations: { id: string; name: string }[]
+}
+export interface PreferencesChange {
+  admin_emails?: AdminEmails
+  language?: EmailLanguage
+  /** Organization ids: the whole list, replacing the stored one. */
+  muted_organizations?: string[]
+}
+type GeneratedNotification = Schemas['Notifications']['items'][number]
+export type Notification = Omit<GeneratedNotification, 'request'> & { request: MembershipRequest }
+export type Notifications = Omit<Schemas['Notifications'], 'items'> & { items: Notification[] }
 
 export interface Page<T> {
   items: T[]
@@ -34,6 +92,9 @@ export class ApiError extends Error {
     readonly code: string,
     /** Retry-After in seconds, when the answer had one. */
     readonly retryAfter: number | null = null,
+    /** The API's own message (English, for developers): never shown, but an
+     * invalid_request's names the field it refuses ("reminder_days must be …"). */
+    readonly detail: string = '',
   ) {
     super(`${status} ${code}`)
     this.name = 'ApiError'
@@ -66,15 +127,18 @@ async function errorOf(response: Response): Promise<ApiError> {
   const header = response.headers.get('Retry-After')
   const retryAfter = header && /^\d+$/.test(header) ? Number(header) : null
   let code = 'unknown'
+  let detail = ''
   try {
     const body = (await response.json()) as unknown
     if (typeof body === 'object' && body !== null && typeof (body as { code?: unknown }).code === 'string') {
       code = (body as { code: string }).code
+      const message = (body as { message?: unknown }).message
+      if (typeof message === 'string') detail = message
     }
   } catch {
     // Not JSON (a gateway page): the status decides the sentence.
   }
-  return new ApiError(response.status, code, retryAfter)
+  return new ApiError(response.status, code, retryAfter, detail)
 }
 
 async function send(method: string, url: string, token: string, body?: unknown): Promise<Response> {
@@ -145,4 +209,9 @@ export const api = {
   myNotifications: () => call<Notifications>('GET', '/me/notifications'),
   myOrganizations: (cursor?: string | null) =>
     call<Page<MyOrganization>>('GET', '/me/organizations', { query: { cursor } }),
+  getSettings: (orgId: string) => call<OrganizationSettings>('GET', `${org(orgId)}/settings`),
+  updateSettings: (orgId: string, change: SettingsChange) =>
+    call<OrganizationSettings>('PUT', `${org(orgId)}/settings`, { body: change }),
+  getPreferences: () => call<Preferences>('GET', '/me/preferences'),
+  updatePreferences: (change: PreferencesChange) => call<Preferences>('PUT', '/me/preferences', { body: change }),
 }

@@ -1,6 +1,6 @@
 /**
  * The contract's text limits, in code points (schemas OrganizationCreate,
- * MembershipRequestCreate, RefuseDecision). Copied rather than imported so the 84 KB
+ * MembershipRequestCreate, RefuseDecision; an organization's settings per DESIGN15.md). Copied rather than imported so the 84 KB
  * contract stays out of the bundle; tests/limits.test.ts fails when they drift.
  */
 export const LIMITS = {
@@ -8,6 +8,7 @@ export const LIMITS = {
   organizationDescription: { min: 0, max: 2000 },
   motivation: { min: 1, max: 2000 },
   refusalReason: { min: 0, max: 2000 },
+  requestGuidance: { min: 0, max: 1000 },
 } as const
 
 /** Length as the API counts it: code points as sent, not UTF-16 units ("😀" is one). */

@@ -4,7 +4,15 @@
  * It keeps the rules the console's views depend on (who sees what, pending only once);
  * the real rules are the service's, tested in tests/ at the repository's root.
  */
-import type { Member, MembershipRequest, MyOrganization, Role } from '../../src/api/client'
+import type {
+  AdminEmails,
+  EmailLanguage,
+  Member,
+  MembershipRequest,
+  MyOrganization,
+  OrganizationSettings,
+  Role,
+} from '../../src/api/client'
 import type { ConsoleConfig } from '../../src/config'
 
 export const API = 'http://api.test'
@@ -81,6 +89,23 @@ interface Org {
   created_at: string
 }
 
+type StoredSettings = Omit<OrganizationSettings, 'admins_emailed' | 'admins_count'>
+
+export interface StoredPreferences {
+  admin_emails: AdminEmails
+  language: EmailLanguage
+  muted: string[]
+}
+
+const SETTINGS_FIELDS = [
+  'requests_open',
+  'request_guidance',
+  'auto_accept_domains',
+  'auto_accept_role',
+  'request_expiry_days',
+  'reminder_days',
+]
+
 interface Failure {
   status: number
   body: unknown
@@ -101,6 +126,10 @@ export class FakeBackend {
   orgs: Org[] = []
   members = new Map<string, Member[]>()
   requests: MembershipRequest[] = []
+  /** Each organization's settings (DESIGN15.md's defaults unless a test sets them). */
+  settings = new Map<string, StoredSettings>()
+  /** Each user's email preferences; absent: the defaults. */
+  preferences = new Map<string, StoredPreferences>()
   calls: Call[] = []
   /** "METHOD /path" → the answer to give instead of the normal one. */
   failures = new Map<string, Failure>()
@@ -118,6 +147,14 @@ export class FakeBackend {
   addOrganization(name: string, admins: User[], editors: User[] = [], description = ''): Org {
     const org = { id: this.id(), name, description, created_at: '2026-01-10T09:00:00+00:00' }
     this.orgs.push(org)
+    this.settings.set(org.id, {
+      requests_open: true,
+      request_guidance: '',
+      auto_accept_domains: [],
+      auto_accept_role: 'editor',
+      request_expiry_days: 30,
+      reminder_days: [3, 7],
+    })
     this.members.set(org.id, [
       ...admins.map((u) => this.member(u, 'admin')),
       ...editors.map((u) => this.member(u, 'editor')),
@@ -141,9 +178,24 @@ export class FakeBackend {
       created_at: '2026-02-03T14:30:00+00:00',
       decided_at: null,
       decided_by: null,
+      expires_at: status === 'pending' ? '2026-03-05T14:30:00+00:00' : null,
+      auto_accepted: false,
     }
     this.requests.push(request)
     return request
+  }
+
+  settingsOf(orgId: string): StoredSettings {
+    return this.settings.get(orgId) as StoredSettings
+  }
+
+  preferencesOf(userId: string): StoredPreferences {
+    let stored = this.preferences.get(userId)
+    if (!stored) {
+      stored = { admin_emails: 'immediate', language: null, muted: [] }
+      this.preferences.set(userId, stored)
+    }
+    return stored
   }
 
   callsTo(method: string, path: string): Call[] {
@@ -239,9 +291,31 @@ export class FakeBackend {
     return this.members.get(orgId)?.find((m) => m.user_id === userId)?.role ?? null
   }
 
+  /** GET /organizations/{id}/settings' shape: the stored six and who gets admin emails. */
+  private settingsView(org: Org) {
+    const admins = (this.members.get(org.id) ?? []).filter((m) => m.role === 'admin')
+    const emailed = admins.filter((m) => {
+      const prefs = this.preferencesOf(m.user_id)
+      return prefs.admin_emails !== 'off' && !prefs.muted.includes(org.id)
+    })
+    return { ...this.settingsOf(org.id), admins_emailed: emailed.length, admins_count: admins.length }
+  }
+
+  private preferencesView(user: User) {
+    const prefs = this.preferencesOf(user.id)
+    return {
+      admin_emails: prefs.admin_emails,
+      language: prefs.language,
+      muted_organizations: prefs.muted.map((id) => ({ id, name: this.orgs.find((o) => o.id === id)?.name ?? '' })),
+    }
+  }
+
   private organization(org: Org, user: User) {
+    const settings = this.settingsOf(org.id)
     return {
       ...org,
+      request_guidance: settings.request_guidance,
+      requests_open: settings.requests_open,
       members_count: this.members.get(org.id)?.length ?? 0,
       my_role: this.roleOf(org.id, user.id),
       my_pending_request:
@@ -281,6 +355,24 @@ export class FakeBackend {
       })
       return json(200, { items, next_cursor: null })
     }
+    if (call.path === '/me/preferences') {
+      if (call.method === 'PUT') {
+        const change = (call.body ?? {}) as Record<string, unknown>
+        const unknown = Object.keys(change).find((k) => !['admin_emails', 'language', 'muted_organizations'].includes(k))
+        if (unknown) return json(400, { code: 'invalid_request', message: `Unknown field: ${unknown}.` })
+        const prefs = this.preferencesOf(user.id)
+        if (Array.isArray(change.muted_organizations)) {
+          const ids = change.muted_organizations as string[]
+          if (ids.some((id) => this.roleOf(id, user.id) !== 'admin')) {
+            return json(400, { code: 'invalid_request', message: 'muted_organizations must be organizations you administer.' })
+          }
+          prefs.muted = [...ids]
+        }
+        if ('admin_emails' in change) prefs.admin_emails = change.admin_emails as AdminEmails
+        if ('language' in change) prefs.language = change.language as EmailLanguage
+      }
+      return json(200, this.preferencesView(user))
+    }
     if (call.method === 'POST' && call.path === '/organizations') {
       const org = this.addOrganization(body.name ?? '', [user], [], body.description ?? '')
       return json(201, this.organization(org, user), { Location: `/organizations/${org.id}` })
@@ -294,6 +386,18 @@ export class FakeBackend {
     switch (route) {
       case 'GET /organizations/:':
         return json(200, this.organization(org, user))
+      case 'GET /organizations/:/settings':
+        if (!role) return contractError(403, 'forbidden')
+        return json(200, this.settingsView(org))
+      case 'PUT /organizations/:/settings': {
+        if (role !== 'admin') return contractError(403, 'forbidden')
+        const change = (call.body ?? {}) as Record<string, unknown>
+        const unknown = Object.keys(change).find((k) => !SETTINGS_FIELDS.includes(k))
+        if (unknown) return json(400, { code: 'invalid_request', message: `Unknown field: ${unknown}.` })
+        // The service's rules are the service's (tested at the repository's root): this merges.
+        Object.assign(this.settingsOf(org.id), change)
+        return json(200, this.settingsView(org))
+      }
       case 'GET /organizations/:/members':
         return json(200, { items: members, next_cursor: null })
       case 'PUT /organizations/:/members/:': {
@@ -312,12 +416,28 @@ export class FakeBackend {
         return json(204, null)
       }
       case 'POST /organizations/:/membership-requests': {
+        const settings = this.settingsOf(org.id)
+        if (!settings.requests_open) return contractError(403, 'requests_closed')
         if (role) return contractError(409, 'already_member')
         if (this.requests.some((r) => r.organization_id === org.id && r.user.id === user.id && r.status === 'pending')) {
           return contractError(409, 'request_pending')
         }
         const request = this.addRequest(org, user, body.comment ?? '')
         request.created_at = '2026-03-01T10:00:00+00:00'
+        const domain = user.email.slice(user.email.lastIndexOf('@') + 1).toLowerCase()
+        if (settings.auto_accept_domains.includes(domain)) {
+          // Accepted at once: the member created with the request, nobody asked.
+          members.push(this.member(user, settings.auto_accept_role))
+          Object.assign(request, {
+            status: 'accepted',
+            role: settings.auto_accept_role,
+            decided_at: request.created_at,
+            expires_at: null,
+            auto_accepted: true,
+          })
+        } else {
+          request.expires_at = '2026-03-31T10:00:00+00:00'
+        }
         return json(201, request, { Location: `/organizations/${org.id}/membership-requests/${request.id}` })
       }
       case 'GET /organizations/:/membership-requests': {
