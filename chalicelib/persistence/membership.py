@@ -549,8 +549,6 @@ class PynamoMembershipRepository:
                 request.organization_id, request.user.id, closed.status
             ).items()
         ]
-        # The request leaves the schedule: nothing is due for it any more.
-        actions += [t.requests.gsi4pk.remove(), t.requests.gsi4sk.remove()]
         if closed.role is not None:
             actions.append(t.requests.role.set(closed.role.value))
         if closed.reason:
