@@ -453,7 +453,15 @@ def test_every_command_has_a_description_explained_arguments_and_its_exit_codes(
     from ops.cli import build_parser
 
     [commands] = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
-    assert set(commands.choices) == {"show", "grant-admin", "revoke-admin", "resend", "redrive", "audit"}
+    assert set(commands.choices) == {
+        "show",
+        "grant-admin",
+        "revoke-admin",
+        "resend",
+        "redrive",
+        "audit",
+        "schedule",
+    }
     for name, command in commands.choices.items():
         assert command.description and len(command.description) > 60, name
         for argument in command._actions:
