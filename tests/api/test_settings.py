@@ -171,6 +171,11 @@ def test_a_change_keeps_the_settings_it_does_not_name(api, world, item):
             "auto_accept_domains[0] must be at most 253 characters.",
         ),
         ({"auto_accept_domains": [7]}, "auto_accept_domains[0] must be a string."),
+        # JSON Schema's "$" ends the text: no line feed after the name.
+        (
+            {"auto_accept_domains": ["data.gouv.fr\n"]},
+            "auto_accept_domains[0] contains characters that are not allowed.",
+        ),
         ({"auto_accept_role": "owner"}, "auto_accept_role must be one of: admin, editor."),
         ({"request_expiry_days": 0}, "request_expiry_days must be from 1 to 365."),
         ({"request_expiry_days": 366}, "request_expiry_days must be from 1 to 365."),
