@@ -206,10 +206,14 @@ def test_a_setting_out_of_its_rules_is_refused_and_nothing_is_written(api, world
     assert items() == before
 
 
-def test_a_body_that_is_no_object_is_refused(api, world, items):
+@pytest.mark.parametrize("raw", ['["requests_open"]', "", "  ", "null"])
+def test_a_body_that_is_no_object_is_refused(api, world, items, raw):
+    # WHEN the admin sends a list, no body at all, or null
     before = items()
-    reply = api.put(_settings(world.org_id), world.admin, ["requests_open"])
-    assert (reply.status, reply.body["code"]) == (400, "invalid_request")
+    reply = api.call("PUT", _settings(world.org_id), world.admin, raw=raw)
+    # THEN it is refused, and nothing was written (an empty object changes nothing, but is one)
+    assert reply.status == 400
+    assert reply.body == {"code": "invalid_request", "message": "The body must be a JSON object."}
     assert items() == before
 
 
