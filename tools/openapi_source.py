@@ -460,6 +460,12 @@ THE_ORGANIZATION = {"org_id": "$response.body#/id"}
 ORGANIZATION_LINKS = {
     "AskToJoin": link("askToJoin", "Another user asks to join it", **THE_ORGANIZATION),
     "ListMembers": link("listMembers", "Its members: its creator, its first admin", **THE_ORGANIZATION),
+    "GetSettings": link(
+        "getOrganizationSettings", "Its settings, as its admin reads them", **THE_ORGANIZATION
+    ),
+    "ChangeSettings": link(
+        "changeOrganizationSettings", "Its admin changes its settings", **THE_ORGANIZATION
+    ),
 }
 THE_REQUEST = {"org_id": "$response.body#/organization_id", "request_id": "$response.body#/id"}
 REQUEST_LINKS = {

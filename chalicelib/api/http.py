@@ -160,10 +160,14 @@ def caller_of(request) -> Caller:
     )
 
 
-def json_body(request, schema: str) -> dict[str, Any]:
+def json_body(request, schema: str, required: bool = False) -> dict[str, Any]:
+    """The body, checked against the contract's ``schema``. ``required``: a body whose
+    fields are all optional (a merge) must still be sent, if only as ``{}``."""
     raw = request.raw_body or b""
     if len(raw) > MAX_BODY_BYTES:
         raise InvalidRequest(f"The body must not exceed {MAX_BODY_BYTES} bytes.")
+    if required and not raw.strip():
+        raise InvalidRequest("The body must be a JSON object.")
     try:
         data = json.loads(raw.decode("utf-8")) if raw.strip() else {}
         # A lone surrogate (a "\ud800" escape) parses but is no text; DynamoDB would refuse it.

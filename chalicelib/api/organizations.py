@@ -47,7 +47,7 @@ def get_settings(org_id):
 @route(bp, "/organizations/{org_id}/settings", methods=["PUT"])
 def change_settings(org_id):
     request = bp.current_request
-    changes = json_body(request, "OrganizationSettingsChange")
+    changes = json_body(request, "OrganizationSettingsChange", required=True)
     view = container().organizations.change_settings(
         caller_of(request), object_id(org_id, OrganizationNotFound), changes
     )

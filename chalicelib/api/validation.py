@@ -130,6 +130,10 @@ def validate_body(name: str, data: Any) -> dict[str, Any]:
 
 @functools.cache
 def _pattern(pattern: str) -> re.Pattern[str]:
+    # ECMA-262's "$" (the contract's dialect) ends the text; Python's also matches before
+    # a final line feed, which would let "example.org\n" through. "\Z" is ECMA's "$".
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        pattern = pattern[:-1] + r"\Z"
     return re.compile(pattern)
 
 

@@ -19,6 +19,9 @@ def test_creating_an_organization_makes_the_caller_its_admin(api, make_user, ite
         "members_count": 1,
         "my_role": "admin",
         "my_pending_request": None,
+        # Requests open, with no guidance, until its admins say otherwise.
+        "requests_open": True,
+        "request_guidance": "",
     }
     stored = item(f"ORG#{org_id}", "ORG")
     assert stored["name"] == "Etalab"

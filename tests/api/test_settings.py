@@ -171,6 +171,11 @@ def test_a_change_keeps_the_settings_it_does_not_name(api, world, item):
             "auto_accept_domains[0] must be at most 253 characters.",
         ),
         ({"auto_accept_domains": [7]}, "auto_accept_domains[0] must be a string."),
+        # JSON Schema's "$" ends the text: no line feed after the name.
+        (
+            {"auto_accept_domains": ["data.gouv.fr\n"]},
+            "auto_accept_domains[0] contains characters that are not allowed.",
+        ),
         ({"auto_accept_role": "owner"}, "auto_accept_role must be one of: admin, editor."),
         ({"request_expiry_days": 0}, "request_expiry_days must be from 1 to 365."),
         ({"request_expiry_days": 366}, "request_expiry_days must be from 1 to 365."),
@@ -201,10 +206,14 @@ def test_a_setting_out_of_its_rules_is_refused_and_nothing_is_written(api, world
     assert items() == before
 
 
-def test_a_body_that_is_no_object_is_refused(api, world, items):
+@pytest.mark.parametrize("raw", ['["requests_open"]', "", "  ", "null"])
+def test_a_body_that_is_no_object_is_refused(api, world, items, raw):
+    # WHEN the admin sends a list, no body at all, or null
     before = items()
-    reply = api.put(_settings(world.org_id), world.admin, ["requests_open"])
-    assert (reply.status, reply.body["code"]) == (400, "invalid_request")
+    reply = api.call("PUT", _settings(world.org_id), world.admin, raw=raw)
+    # THEN it is refused, and nothing was written (an empty object changes nothing, but is one)
+    assert reply.status == 400
+    assert reply.body == {"code": "invalid_request", "message": "The body must be a JSON object."}
     assert items() == before
 
 

@@ -188,12 +188,14 @@ def test_the_contracts_links_name_real_operations_parameters_and_fields():
         for name, link in response.get("links", {}).items()
     ]
     # THEN they chain organizations, requests and members through every decision:
-    # a new organization is asked to join and listed; a new request is read, accepted,
-    # refused or withdrawn; the member an acceptance makes gets a role or is removed;
-    # the member whose role changed is removed
+    # a new organization is asked to join, listed, its settings read and changed; a new
+    # request is read, accepted, refused or withdrawn; the member an acceptance makes gets
+    # a role or is removed; the member whose role changed is removed
     assert {(source, link["operationId"]) for source, *_, link in links} == {
         ("createOrganization", "askToJoin"),
         ("createOrganization", "listMembers"),
+        ("createOrganization", "getOrganizationSettings"),
+        ("createOrganization", "changeOrganizationSettings"),
         ("askToJoin", "getMembershipRequest"),
         ("askToJoin", "acceptMembershipRequest"),
         ("askToJoin", "refuseMembershipRequest"),

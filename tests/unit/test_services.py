@@ -14,10 +14,13 @@ from chalicelib.errors import (
     AlreadyMember,
     EmailNotVerified,
     Forbidden,
+    InvalidRequest,
     LastAdmin,
     MemberNotFound,
     RequestNotFound,
     RequestNotPending,
+    RequestsClosed,
+    SettingsChanged,
 )
 from chalicelib.services.membership_requests import MembershipRequestService
 from chalicelib.services.organizations import OrganizationService
@@ -234,3 +237,74 @@ def test_creating_an_organization_without_a_verified_address_is_refused_and_writ
     assert services.repository.organizations_by_id == {}
     assert services.repository.admin_organization_ids("oscar", 10) == []
     assert services.repository.profiles(["oscar"]) == {}
+
+
+# -- settings ----------------------------------------------------------------------------------
+
+
+def test_asking_follows_the_settings_closed_accepted_at_once_or_scheduled(services):
+    # GIVEN an organization closed to requests
+    org_id = services.organization_with_editor()
+    services.organizations.change_settings(ALICE, org_id, {"requests_open": False})
+    # WHEN Paul asks THEN he is refused, and nothing is stored
+    with pytest.raises(RequestsClosed):
+        services.requests.ask(PAUL, org_id, "hello")
+    assert services.repository.get_organization_with_caller(org_id, "paul")[2] is None
+    # GIVEN it open again, example.org accepted at once as admin, 10 days to answer others
+    services.organizations.change_settings(
+        ALICE,
+        org_id,
+        {
+            "requests_open": True,
+            "auto_accept_domains": ["EXAMPLE.org"],
+            "auto_accept_role": "admin",
+            "request_expiry_days": 10,
+        },
+    )
+    # WHEN Paul (example.org) and Zoe (elsewhere) ask
+    joined = services.requests.ask(PAUL, org_id, "hello")
+    zoe = Caller("zoe", "Zoe", "zoe@example.org.evil.test", "fr", True)
+    pending = services.requests.ask(zoe, org_id, "hello")
+    # THEN Paul is an admin at once; Zoe's request waits, due to expire in 10 days
+    assert (joined.status, joined.role, joined.auto_accepted) == (RequestStatus.ACCEPTED, Role.ADMIN, True)
+    assert services.repository.find_membership(org_id, "paul").role is Role.ADMIN
+    assert (pending.status, pending.schedule.expires_at) == (RequestStatus.PENDING, T0 + timedelta(days=10))
+    assert pending.schedule.reminder_days == (3, 7)
+    organization = services.repository.get_organization(org_id)
+    assert (organization.members_count, organization.admins_count, organization.pending_count) == (3, 2, 1)
+
+
+def test_settings_are_merged_and_counted_in_the_view(services):
+    org_id = services.organization_with_editor()
+    view = services.organizations.change_settings(ALICE, org_id, {"reminder_days": [5, 1]})
+    assert (view.organization.settings.reminder_days, view.organization.settings_version) == ((1, 5), 1)
+    assert view.organization.settings.request_expiry_days == 30
+    assert view.admins_emailed == 1
+    with pytest.raises(InvalidRequest):
+        services.organizations.change_settings(ALICE, org_id, {"request_expiry_days": 5})
+    with pytest.raises(Forbidden):
+        services.organizations.change_settings(ERIN, org_id, {"requests_open": False})
+    with pytest.raises(Forbidden):
+        services.organizations.settings(OSCAR, org_id)
+    assert services.organizations.settings(ERIN, org_id) == view
+
+
+def test_asking_reads_the_settings_again_once_when_they_changed_meanwhile(services, monkeypatch):
+    # GIVEN settings changed by an admin after each read of the organization
+    org_id = services.organization_with_editor()
+    repository = services.repository
+    read = repository.get_organization
+    reads = []
+
+    def read_then_change(org_id, consistent=False):
+        found = read(org_id, consistent)
+        reads.append(found.settings_version)
+        repository.update_settings("alice", org_id, found.settings, found.settings_version)
+        return found
+
+    monkeypatch.setattr(repository, "get_organization", read_then_change)
+    # WHEN Paul asks THEN two reads, two refused transactions, a conflict, and nothing stored
+    with pytest.raises(SettingsChanged) as refused:
+        services.requests.ask(PAUL, org_id, "hello")
+    assert (refused.value.code, reads) == ("conflict", [0, 1])
+    assert repository.get_organization_with_caller(org_id, "paul")[2] is None
