@@ -3,7 +3,8 @@ contract clients read is the one the service enforces.
 
 Only the subset of JSON Schema the contract uses is understood: objects with
 ``properties``, ``required`` and ``additionalProperties: false``; strings with
-``pattern``, ``enum``, ``minLength`` and ``maxLength``; and the contract's own
+``pattern``, ``enum``, ``minLength`` and ``maxLength`` (``nullable`` ones may be null);
+arrays of such strings with ``maxItems``; and the contract's own
 ``x-plain-text`` extension, which names the text rules below.
 
 Plain text (``x-plain-text: single-line`` or ``multi-line``) refuses any character
@@ -116,13 +117,29 @@ def validate_body(name: str, data: Any) -> dict[str, Any]:
         raise InvalidRequest(f"Unknown field: {unknown[0]}.")
     cleaned: dict[str, Any] = {}
     for field, field_spec in spec["properties"].items():
-        if field not in data or (data[field] is None and field_spec.get("nullable")):
+        if field not in data:
+            continue
+        if data[field] is None and field_spec.get("nullable"):
+            # Given as null: a merge (PUT /me/preferences) resets the field.
+            cleaned[field] = None
+            continue
+        if field_spec.get("type") == "array":
+            cleaned[field] = _array(field, data[field], field_spec)
             continue
         cleaned[field] = _string(field, data[field], field_spec)
     missing = [field for field in spec.get("required", []) if field not in cleaned]
     if missing:
         raise InvalidRequest(f"Missing field: {missing[0]}.")
     return cleaned
+
+
+def _array(field: str, value: Any, spec: dict[str, Any]) -> list[str]:
+    """An array of strings, each checked by the items' schema."""
+    if not isinstance(value, list):
+        raise InvalidRequest(f"{field} must be an array.")
+    if len(value) > spec.get("maxItems", MAX_STRING_LENGTH):
+        raise InvalidRequest(f"{field} must have at most {spec['maxItems']} items.")
+    return [_string(f"{field}[{index}]", item, spec["items"]) for index, item in enumerate(value)]
 
 
 @functools.cache
