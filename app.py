@@ -2,7 +2,7 @@
 
 from chalice import Chalice, Rate
 
-from chalicelib.api import auth, cors, membership_requests, meta, organizations
+from chalicelib.api import auth, cors, membership_requests, meta, organizations, preferences
 from chalicelib.api.http import normalize_errors
 from chalicelib.bootstrap import container
 from chalicelib.config import get_settings
@@ -18,6 +18,7 @@ app.register_blueprint(auth.bp)
 app.register_blueprint(meta.bp)
 app.register_blueprint(organizations.bp)
 app.register_blueprint(membership_requests.bp)
+app.register_blueprint(preferences.bp)
 # After every blueprint: a preflight route for each of their paths.
 cors.add_preflights(app, lambda: container().cors)
 

@@ -11,6 +11,8 @@ REGION = "eu-west-3"
 TABLE = "adhesion-bench"
 SENDER = "no-reply@adhesion.test"
 FRONTEND = "https://adhesion.test"
+API = "https://api.adhesion.test"
+UNSUBSCRIBE_SECRET = "adhesion-bench-unsubscribe"  # noqa: S105 (its name, not its value)
 
 
 def configure():
@@ -32,6 +34,8 @@ def configure():
             "JWT_AUDIENCES": AUDIENCE,
             "MAIL_SENDER": SENDER,
             "FRONTEND_BASE_URL": FRONTEND,
+            "API_BASE_URL": API,
+            "UNSUBSCRIBE_SECRET_ARN": UNSUBSCRIBE_SECRET,
         }
     )
     for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "LOG_FORMAT"):
@@ -40,14 +44,17 @@ def configure():
 
 
 def create_stateful_resources() -> str:
-    """Inside ``mock_aws``: the table from infra/template.yaml and the verified sender;
-    returns the stream's ARN."""
+    """Inside ``mock_aws``: the table from infra/template.yaml, the verified sender and the
+    key of the unsubscribe links; returns the stream's ARN."""
     import boto3
 
     from infra.template import create_table
 
     stream_arn = create_table(boto3.client("dynamodb", region_name=REGION), TABLE)
     boto3.client("sesv2", region_name=REGION).create_email_identity(EmailIdentity=SENDER)
+    boto3.client("secretsmanager", region_name=REGION).create_secret(
+        Name=UNSUBSCRIBE_SECRET, SecretString="bench-unsubscribe-key-" + "k" * 42
+    )
     return stream_arn
 
 

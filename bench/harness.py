@@ -33,15 +33,28 @@ class Http:
         return self._tokens[user]
 
     def call(
-        self, method: str, path: str, user: str | None = None, body: Any = None, expect: int = 200
+        self,
+        method: str,
+        path: str,
+        user: str | None = None,
+        body: Any = None,
+        expect: int = 200,
+        form: str | None = None,
     ) -> Any:
-        headers = {"Content-Type": "application/json"}
+        """``form``: a form-encoded body instead of JSON (the one-click unsubscribe)."""
+        headers = {
+            "Content-Type": "application/json" if form is None else "application/x-www-form-urlencoded"
+        }
         if user is not None:
             headers["Authorization"] = f"Bearer {self.token(user)}"
-        payload = json.dumps(body).encode() if body is not None else b""
+        payload = (
+            form.encode() if form is not None else json.dumps(body).encode() if body is not None else b""
+        )
         response = self._client.http.request(method, path, headers=headers, body=payload)
         if response.status_code != expect:
             raise BenchError(f"{method} {path}: {response.status_code} {response.body[:300]!r}")
+        if response.headers.get("Content-Type", "").startswith("text/html"):
+            return response.body.decode()
         return json.loads(response.body) if response.body else None
 
 

@@ -12,6 +12,7 @@ from chalicelib.config import Settings
 class AwsClients:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
+        self._secrets: dict[str, str] = {}
 
     def _client(self, service: str, **config):
         # botocore's own session, not boto3's: the clients are the same, and boto3 would
@@ -63,6 +64,19 @@ class AwsClients:
         endpoint, not the account-based one botocore derives from the stream's ARN:
         both serve the same API, and emulators only serve the regional one."""
         return self._client("dynamodbstreams", account_id_endpoint_mode="disabled")
+
+    @functools.cached_property
+    def secretsmanager(self):
+        return self._client("secretsmanager", retries={"total_max_attempts": 3})
+
+    def secret(self, secret_id: str) -> str:
+        """A secret's current value, read once per container: the unsubscribe key
+        changes only when an operator rotates it, and a fresh container reads it again."""
+        if secret_id not in self._secrets:
+            self._secrets[secret_id] = self.secretsmanager.get_secret_value(SecretId=secret_id)[
+                "SecretString"
+            ]
+        return self._secrets[secret_id]
 
     @functools.cached_property
     def sts(self):

@@ -81,6 +81,34 @@ class Container:
         )
 
     @functools.cached_property
+    def preferences_repository(self):
+        from chalicelib.persistence.preferences import PynamoPreferencesRepository
+
+        return PynamoPreferencesRepository(self.aws.tables, self.aws.dynamodb)
+
+    @functools.cached_property
+    def unsubscribe_links(self):
+        """Signs and checks one-click unsubscribe links; None when no key is configured
+        (emails then carry no ``List-Unsubscribe``)."""
+        if not self.settings.unsubscribe_secret_arn:
+            return None
+        from chalicelib.mail.unsubscribe import UnsubscribeLinks
+
+        secret = self.settings.unsubscribe_secret_arn
+        return UnsubscribeLinks(
+            lambda: self.aws.secret(secret).encode("utf-8"),
+            self.settings.api_base_url,
+            lambda: self.clock(),
+            new_id,
+        )
+
+    @functools.cached_property
+    def preferences(self):
+        from chalicelib.services.preferences import PreferencesService
+
+        return PreferencesService(self.preferences_repository, self.unsubscribe_links, lambda: self.clock())
+
+    @functools.cached_property
     def signing_keys(self):
         from chalicelib.tokens import JwksKeys
 
@@ -130,6 +158,7 @@ class Container:
     def notifier(self):
         from chalicelib.persistence.keys import notice_round_id
         from chalicelib.services.delivery import RetryPolicy
+        from chalicelib.services.digests import DigestFiler
         from chalicelib.services.notifications import Links, MembershipNotifier
 
         return MembershipNotifier(
@@ -147,6 +176,10 @@ class Container:
             sleep=self.sleep,
             metrics=self.metrics,
             notice_round_id=lambda notice: notice_round_id(notice.user_id, notice.kind, notice.key),
+            unsubscribe=self.unsubscribe_links,
+            digests=DigestFiler(
+                self.preferences_repository, self.settings.digest_hour_utc, lambda: self.clock(), self.metrics
+            ),
         )
 
 

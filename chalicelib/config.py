@@ -32,6 +32,13 @@ def _origin(value: str) -> str:
     return origin
 
 
+def _hour(value: str) -> int:
+    hour = int(value)
+    if not 0 <= hour <= 23:
+        raise ValueError(f"DIGEST_HOUR_UTC must be an hour from 0 to 23, not {value!r}")
+    return hour
+
+
 @dataclass(frozen=True)
 class Settings:
     table_name: str
@@ -71,6 +78,13 @@ class Settings:
     metrics_namespace: str
     # The stream function's on-failure destination, which `python -m ops redrive` drains.
     notify_failure_queue_url: str
+    # The Secrets Manager secret (ARN or name) whose value signs the one-click
+    # unsubscribe links; '' for none (emails then carry no List-Unsubscribe).
+    unsubscribe_secret_arn: str
+    # The API's root as mail recipients reach it (the unsubscribe links point there).
+    api_base_url: str
+    # The hour (UTC) at which the daily digests of new requests fall due.
+    digest_hour_utc: int
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -111,6 +125,9 @@ class Settings:
             log_level=env.get("LOG_LEVEL") or env.get("AWS_LAMBDA_LOG_LEVEL") or "INFO",
             metrics_namespace=env.get("METRICS_NAMESPACE", "Adhesion"),
             notify_failure_queue_url=env.get("NOTIFY_FAILURE_QUEUE_URL", ""),
+            unsubscribe_secret_arn=env.get("UNSUBSCRIBE_SECRET_ARN", ""),
+            api_base_url=env.get("API_BASE_URL", "").rstrip("/"),
+            digest_hour_utc=_hour(env.get("DIGEST_HOUR_UTC", "6")),
         )
 
 

@@ -123,3 +123,20 @@ class EmailsInProgress(DomainError):
 
 class InvalidToken(Exception):
     """Raised by token verification; the authorizer turns it into a denial."""
+
+
+class InvalidLink(DomainError):
+    """An unsubscribe link that is not one of ours as it was sent: forged, altered,
+    cut, or past its expiry."""
+
+    code = "invalid_link"
+    message = (
+        "This unsubscribe link is not valid (altered or expired); change your preferences in the console."
+    )
+
+
+class LinkUsed(DomainError):
+    """An unsubscribe link works once."""
+
+    code = "link_used"
+    message = "This unsubscribe link was already used."

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from chalicelib import errors
 from chalicelib.domain import (
+    AdminEmails,
     Membership,
     MembershipRequest,
     OperatorAction,
@@ -393,8 +394,10 @@ class InMemoryMembershipRepository:
     # -- profiles ------------------------------------------------------------------------
 
     def _refresh_profile(self, profile: UserProfile) -> _Profile:
+        # What the token says; the preferences stored stay (DynamoDB's refresh sets the
+        # name, address and locale only).
         stored = self.profiles_by_id.setdefault(profile.user_id, _Profile(profile))
-        stored.profile = profile
+        stored.profile = replace(profile, preferences=stored.profile.preferences)
         return stored
 
     def profiles(self, user_ids: Iterable[str]) -> dict[str, UserProfile]:
@@ -410,6 +413,48 @@ class InMemoryMembershipRepository:
 
     def request_statuses(self, requests: Iterable[tuple[str, str]]) -> dict[tuple[str, str], RequestStatus]:
         return {key: self.requests[key].status for key in dict.fromkeys(requests) if key in self.requests}
+
+
+class InMemoryPreferencesRepository:
+    """Preferences and unsubscribe links over an in-memory membership repository's
+    profiles, memberships and organizations; held to PynamoPreferencesRepository's
+    behaviour by tests/contract/test_preferences_repository.py."""
+
+    def __init__(self, membership: InMemoryMembershipRepository) -> None:
+        self._membership = membership
+        self.used_links: dict[str, datetime] = {}
+
+    def get_profile(self, user_id: str) -> UserProfile | None:
+        stored = self._membership.profiles_by_id.get(user_id)
+        return stored.profile if stored else None
+
+    def administered_among(self, user_id: str, org_ids: Iterable[str]) -> set[str]:
+        members = self._membership.members
+        return {
+            org_id
+            for org_id in org_ids
+            if (member := members.get((org_id, user_id))) is not None and member.role is Role.ADMIN
+        }
+
+    def organizations(self, org_ids: Iterable[str]) -> list[Organization]:
+        return self._membership.organizations(org_ids)
+
+    def save_preferences(self, profile: UserProfile) -> None:
+        self._membership._refresh_profile(profile).profile = profile
+
+    def unsubscribe(
+        self, user_id: str, org_id: str | None, link_id: str, link_expires_at: datetime, now: datetime
+    ) -> None:
+        stored = self._membership.profiles_by_id.get(user_id)
+        _first_failure((link_id in self.used_links, errors.LinkUsed), (stored is None, errors.InvalidLink))
+        preferences = stored.profile.preferences
+        preferences = (
+            replace(preferences, muted_organizations=preferences.muted_organizations | {org_id})
+            if org_id
+            else replace(preferences, admin_emails=AdminEmails.OFF)
+        )
+        stored.profile = replace(stored.profile, preferences=preferences)
+        self.used_links[link_id] = now
 
 
 class InMemoryEmailLedger:

@@ -101,6 +101,7 @@ def simple_message(
     html_part: str | None,
     message_id: str,
     cc: Iterable[str] = (),
+    headers: Iterable[tuple[str, str]] = (),
 ) -> MimeMessage:
     """A message as SES builds one from simple content: the text part, the HTML part as
     its alternative."""
@@ -112,6 +113,8 @@ def simple_message(
     mime["Subject"] = subject
     mime["Date"] = datetime.now(UTC)
     mime["Message-ID"] = f"<{message_id}@adhesion.local>"
+    for name, value in headers:
+        mime[name] = value
     if text is not None:
         mime.set_content(text)
         if html_part is not None:
@@ -150,6 +153,8 @@ def from_ses_v2(body: bytes, response: bytes) -> MimeMessage | None:
         parts.get("Html", {}).get("Data"),
         _message_id(response),
         destination.get("CcAddresses", []),
+        # SES v2's own headers of simple content (List-Unsubscribe, say).
+        [(header["Name"], header["Value"]) for header in simple.get("Headers", [])],
     )
 
 

@@ -89,10 +89,13 @@ def origin_of(url: str | None) -> str:
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
-def app_environment(stack: LocalStack, frontend_url: str, console_url: str | None = None) -> dict[str, str]:
+def app_environment(
+    stack: LocalStack, frontend_url: str, console_url: str | None = None, api_url: str = ""
+) -> dict[str, str]:
     """What the Lambda functions would find in their environment, pointed at the emulator.
     ``console_url``: where the web console is served; its origin is the one the API lets
-    read its answers from a browser (``CORS_ALLOW_ORIGIN``); without it, none may."""
+    read its answers from a browser (``CORS_ALLOW_ORIGIN``); without it, none may.
+    ``api_url``: where the unsubscribe links of admin emails point."""
     return {
         "AWS_ACCESS_KEY_ID": "local",
         "AWS_SECRET_ACCESS_KEY": "local",
@@ -110,6 +113,8 @@ def app_environment(stack: LocalStack, frontend_url: str, console_url: str | Non
         "CORS_ALLOW_ORIGIN": origin_of(console_url),
         # For the operators' command line (python -m ops redrive) against the local stack.
         "NOTIFY_FAILURE_QUEUE_URL": stack.failure_queue_url,
+        "UNSUBSCRIBE_SECRET_ARN": stack.unsubscribe_secret_arn,
+        "API_BASE_URL": api_url,
     }
 
 
@@ -142,7 +147,9 @@ def environment_of(stack_json: dict[str, Any]) -> dict[str, str]:
     ``stack_json``: what a tool run beside it (``python -m ops --local``) needs. KeyError
     names what an older stack.json lacks."""
     stack = LocalStack(**{f.name: stack_json[f.name] for f in dataclasses.fields(LocalStack)})
-    return app_environment(stack, stack_json["frontend_base_url"], stack_json.get("console_url"))
+    return app_environment(
+        stack, stack_json["frontend_base_url"], stack_json.get("console_url"), stack_json.get("api_url", "")
+    )
 
 
 def stream_settings() -> tuple[int, int]:
@@ -566,7 +573,7 @@ def run(
             api_url = f"http://{host}:{api_port}"
             # The front end the emails open is the one whose pages may read the API.
             front_end = links_base(console.url, frontend_url)
-            environment = app_environment(stack, front_end, front_end)
+            environment = app_environment(stack, front_end, front_end, api_url)
             os.environ.update(environment)
             console.start(
                 ConsoleConfig(

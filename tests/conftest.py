@@ -21,6 +21,9 @@ SENDER = "no-reply@adhesion.test"
 FRONTEND = "https://adhesion.test"
 # The web console's origin: the one origin the API lets read its answers (CORS).
 CONSOLE = "https://console.adhesion.test"
+# Where the unsubscribe links of admin emails point, and the secret that signs them.
+API = "https://api.adhesion.test"
+UNSUBSCRIBE_SECRET = "adhesion-test-unsubscribe"
 
 _issuer = Issuer()
 
@@ -44,6 +47,9 @@ def pytest_configure(config):
             "MAIL_SENDER": SENDER,
             "FRONTEND_BASE_URL": FRONTEND,
             "CORS_ALLOW_ORIGIN": CONSOLE,
+            "API_BASE_URL": API,
+            # A name: GetSecretValue takes it as it takes an ARN, and moto's ARNs are random.
+            "UNSUBSCRIBE_SECRET_ARN": UNSUBSCRIBE_SECRET,
         }
     )
     os.environ.pop("AWS_ENDPOINT_URL", None)
@@ -81,6 +87,9 @@ def aws():
     with mock_aws():
         stream_arn = create_table(boto3.client("dynamodb", region_name=REGION), TABLE)
         boto3.client("sesv2", region_name=REGION).create_email_identity(EmailIdentity=SENDER)
+        boto3.client("secretsmanager", region_name=REGION).create_secret(
+            Name=UNSUBSCRIBE_SECRET, SecretString="test-unsubscribe-key-" + "k" * 43
+        )
         yield Aws(stream_arn=stream_arn)
 
 

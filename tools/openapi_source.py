@@ -255,6 +255,16 @@ SETTINGS_FIELDS = {
     },
 }
 
+ADMIN_EMAILS = ["immediate", "daily_digest", "off"]
+LANGUAGES = ["fr", "en"]
+TOKEN = {
+    "name": "token",
+    "in": "query",
+    "required": True,
+    "description": "The signed link of an admin email's List-Unsubscribe header.",
+    "schema": {"type": "string", "maxLength": 1024},
+}
+
 SCHEMAS = {
     "Error": {
         "type": "object",
@@ -440,6 +450,41 @@ SCHEMAS = {
                     },
                 },
             },
+        },
+    },
+    "Preferences": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["admin_emails", "language", "muted_organizations"],
+        "properties": {
+            "admin_emails": {"type": "string", "enum": ADMIN_EMAILS},
+            "language": {"type": "string", "enum": LANGUAGES, "nullable": True},
+            "muted_organizations": {"type": "array", "items": USER_REF},
+        },
+    },
+    "PreferencesUpdate": {
+        "type": "object",
+        "additionalProperties": False,
+        "description": "A merge: absent fields keep their value. language null: the token's locale "
+        "decides. muted_organizations: organizations whose admin emails are off whatever "
+        "admin_emails says; each newly muted one must be an organization the caller administers.",
+        "properties": {
+            "admin_emails": {"type": "string", "enum": ADMIN_EMAILS},
+            "language": {"type": "string", "enum": LANGUAGES, "nullable": True},
+            "muted_organizations": {
+                "type": "array",
+                "maxItems": 100,
+                "items": {"type": "string", "pattern": "^[0-9a-f]{32}$", "maxLength": 32},
+            },
+        },
+    },
+    "Unsubscribed": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["organization_id", "admin_emails"],
+        "properties": {
+            "organization_id": {"type": "string", "nullable": True},
+            "admin_emails": {"type": "string", "enum": ["off"]},
         },
     },
     "Health": {
@@ -757,6 +802,65 @@ PATHS = {
             }
         )
     },
+    "/me/preferences": {
+        "get": secured(
+            {
+                "operationId": "getMyPreferences",
+                "summary": "How the caller wants to be emailed",
+                "responses": {"200": ok("The preferences", ref("Preferences"))},
+            }
+        ),
+        "put": secured(
+            {
+                "operationId": "updateMyPreferences",
+                "summary": "Change some of the caller's email preferences",
+                "requestBody": body("PreferencesUpdate"),
+                "responses": {
+                    "200": ok("The preferences as stored", ref("Preferences")),
+                    "400": BAD,
+                    "403": NOT_VERIFIED,
+                },
+            }
+        ),
+    },
+    "/unsubscribe": {
+        "get": throttled(
+            {
+                "operationId": "unsubscribePage",
+                "summary": "The page an unsubscribe link opens: a button that applies it (a GET "
+                "changes nothing, as mail scanners follow links). No token needed.",
+                "parameters": [TOKEN],
+                "responses": {
+                    "200": {"description": "The page (French and English)", "content": {"text/html": {}}},
+                    "400": {"description": "An altered or expired link", "content": {"text/html": {}}},
+                },
+            }
+        ),
+        "post": throttled(
+            {
+                "operationId": "unsubscribe",
+                "summary": "RFC 8058 one-click unsubscribe: the link's organization's admin emails "
+                "off for its user (all admin emails when it names none). Works once. No token needed.",
+                "parameters": [TOKEN],
+                "requestBody": {
+                    "required": False,
+                    "content": {
+                        "application/x-www-form-urlencoded": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {"List-Unsubscribe": {"type": "string", "enum": ["One-Click"]}},
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "200": ok("Applied", ref("Unsubscribed")),
+                    "400": error("An altered, forged or expired link", "invalid_link"),
+                    "409": error("The link was used already", "link_used"),
+                },
+            }
+        ),
+    },
     "/me/notifications": {
         "get": secured(
             {
@@ -774,7 +878,8 @@ DOCUMENT = {
         "title": "Adhesion",
         "version": "1.0.0",
         "description": "Ask to join an organization; its admins accept or refuse. Errors are "
-        '{"code", "message"}; every route but /health and /openapi.json needs '
+        '{"code", "message"}; every route but /health, /openapi.json and /unsubscribe (whose '
+        "signed link is its authority) needs "
         "a bearer token (an OIDC or Cognito ID token). Every 429 carries Retry-After, every "
         "201 a Location. The document served at /openapi.json names in `servers` the root "
         "it was reached at (the stage's, or a custom domain's base path).",

@@ -24,8 +24,10 @@ from chalicelib.errors import (
     EmailsInProgress,
     Forbidden,
     InvalidCursor,
+    InvalidLink,
     InvalidRequest,
     LastAdmin,
+    LinkUsed,
     MemberNotFound,
     OrganizationNotFound,
     RequestNotFound,
@@ -42,6 +44,7 @@ logger = logging.getLogger(__name__)
 STATUS_BY_ERROR: dict[type[DomainError], int] = {
     InvalidRequest: 400,
     InvalidCursor: 400,
+    InvalidLink: 400,
     Forbidden: 403,
     EmailNotVerified: 403,
     RequestsClosed: 403,
@@ -54,6 +57,7 @@ STATUS_BY_ERROR: dict[type[DomainError], int] = {
     LastAdmin: 409,
     Conflict: 409,
     EmailsInProgress: 409,
+    LinkUsed: 409,
     TooManyPendingRequests: 429,
     AskedTooRecently: 429,
 }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain import (
     Inbox,
@@ -15,6 +15,9 @@ from chalicelib.domain import (
     UserRef,
     isoformat,
 )
+
+if TYPE_CHECKING:
+    from chalicelib.services.preferences import PreferencesView
 
 
 def _user(user: UserRef | None) -> dict[str, str] | None:
@@ -106,4 +109,13 @@ def inbox(result: Inbox) -> dict[str, Any]:
             }
             for item in result.items
         ],
+    }
+
+
+def preferences(view: PreferencesView) -> dict[str, Any]:
+    """The caller's email preferences; ``language`` null: their token's locale decides."""
+    return {
+        "admin_emails": view.preferences.admin_emails.value,
+        "language": view.preferences.language,
+        "muted_organizations": [{"id": org.id, "name": org.name} for org in view.muted],
     }

@@ -3,9 +3,10 @@ contract clients read is the one the service enforces.
 
 Only the subset of JSON Schema the contract uses is understood: objects with
 ``properties``, ``required`` and ``additionalProperties: false``; strings with
-``pattern``, ``enum``, ``minLength`` and ``maxLength``; booleans; integers with
-``minimum`` and ``maximum``; arrays of those with ``maxItems`` and ``uniqueItems``; and
-the contract's own ``x-plain-text`` extension, which names the text rules below.
+``pattern``, ``enum``, ``minLength`` and ``maxLength`` (``nullable`` ones may be null);
+booleans; integers with ``minimum`` and ``maximum``; arrays of those with ``maxItems``
+and ``uniqueItems``; and the contract's own ``x-plain-text`` extension, which names the
+text rules below.
 
 Plain text (``x-plain-text: single-line`` or ``multi-line``) refuses any character
 of general category Cc, Cf, Co, Cs or Cn, the line and paragraph separators (Zl, Zp),
@@ -119,7 +120,11 @@ def validate_body(name: str, data: Any) -> dict[str, Any]:
         raise InvalidRequest(f"Unknown field: {unknown[0]}.")
     cleaned: dict[str, Any] = {}
     for field, field_spec in spec["properties"].items():
-        if field not in data or (data[field] is None and field_spec.get("nullable")):
+        if field not in data:
+            continue
+        if data[field] is None and field_spec.get("nullable"):
+            # Given as null: a merge (PUT /me/preferences) resets the field.
+            cleaned[field] = None
             continue
         cleaned[field] = _value(field, data[field], field_spec)
     missing = [field for field in spec.get("required", []) if field not in cleaned]

@@ -16,6 +16,8 @@ class EmailMessage:
     subject: str
     text: str
     html: str
+    #: extra headers, (name, value), e.g. ``List-Unsubscribe``; never user-written text
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 class Disposition(StrEnum):

@@ -97,6 +97,11 @@ class SesMailer:
                 }
             },
         }
+        if message.headers:
+            # SES v2 adds these to the message it builds from simple content.
+            request["Content"]["Simple"]["Headers"] = [
+                {"Name": name, "Value": value} for name, value in message.headers
+            ]
         if self._configuration_set:
             request["ConfigurationSetName"] = self._configuration_set
         try:

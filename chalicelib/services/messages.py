@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from chalicelib.domain import (
+    AdminEmails,
     Membership,
     MembershipRequest,
     Organization,
@@ -22,6 +23,7 @@ from chalicelib.domain import (
 )
 from chalicelib.mail import rendering
 from chalicelib.mail.port import EmailMessage
+from chalicelib.mail.unsubscribe import UnsubscribeLinks
 from chalicelib.services.delivery import Metrics
 from chalicelib.services.ports import Directory
 
@@ -42,19 +44,40 @@ class Links:
         return f"{self.organization(org_id)}/membership-requests/{request_id}"
 
 
+@dataclass(frozen=True)
+class ComposedRound:
+    """A round's messages, and the admins who hear of it in their digest instead."""
+
+    messages: Messages
+    organization: Organization
+    digest_ids: list[str]
+
+
 class MessageComposer:
     """The messages of a round, built from what ``directory`` says now.
 
     New request: one message per admin (the earliest ``max_admin_emails``; the others
-    rely on their inbox), never to the requester, and none at all once the request is no
-    longer pending. Decision: one message to the requester.
+    rely on their inbox) whose preference for the organization is ``immediate``, never
+    to the requester, and none at all once the request is no longer pending; admins on
+    ``daily_digest`` are named for their digest instead, those ``off`` not at all.
+    Decision: one message to the requester. Every email is in the recipient's language
+    (their preference, else their token's locale); every admin email carries its
+    one-click unsubscribe headers when ``unsubscribe`` signs links.
     """
 
-    def __init__(self, directory: Directory, links: Links, max_admin_emails: int, metrics: Metrics) -> None:
+    def __init__(
+        self,
+        directory: Directory,
+        links: Links,
+        max_admin_emails: int,
+        metrics: Metrics,
+        unsubscribe: UnsubscribeLinks | None = None,
+    ) -> None:
         self._directory = directory
         self._links = links
         self._max_admin_emails = max_admin_emails
         self._metrics = metrics
+        self._unsubscribe = unsubscribe
 
     @contextlib.contextmanager
     def batch(self) -> Iterator[None]:
@@ -69,30 +92,67 @@ class MessageComposer:
 
     def compose(self, request: MembershipRequest, transition: Transition) -> Messages:
         """Raises :class:`~chalicelib.errors.OrganizationNotFound`."""
+        return self.compose_round(request, transition).messages
+
+    def compose_round(self, request: MembershipRequest, transition: Transition) -> ComposedRound:
+        """The messages, and who reads of the request in their digest instead. Raises
+        :class:`~chalicelib.errors.OrganizationNotFound`."""
         organization = self._directory.get_organization(request.organization_id)
+        digest_ids: list[str] = []
         if transition is Transition.REQUESTED:
-            recipient_ids, profiles = self._admins_of_pending(request)
+            admin_ids, profiles = self._admins_of_pending(request)
+            by_preference = self._by_preference(admin_ids, profiles, request.organization_id)
+            recipient_ids, digest_ids = (
+                by_preference[AdminEmails.IMMEDIATE],
+                by_preference[AdminEmails.DAILY_DIGEST],
+            )
         else:
             recipient_ids = [request.user.id]
             profiles = self._directory.profiles(recipient_ids)
         requester = profiles.get(request.user.id)
-        return [
+        messages: Messages = [
             (
                 recipient_id,
                 self._message(request, transition, organization, profiles.get(recipient_id), requester),
             )
             for recipient_id in recipient_ids
         ]
+        return ComposedRound(messages, organization, digest_ids)
 
-    def _admins_of_pending(self, request: MembershipRequest) -> tuple[list[str], dict[str, UserProfile]]:
-        """The admins to tell of a new request, and the profiles of them and the requester."""
+    def auto_accepted_round(self, request: MembershipRequest) -> tuple[Organization, list[str]]:
+        """The organization of a request accepted automatically, and the admins to tell
+        in their digest: every one not ``off`` for it, whatever their pace."""
+        organization = self._directory.get_organization(request.organization_id)
+        admin_ids = self._admin_ids(request)
+        profiles = self._directory.profiles(admin_ids)
+        by_preference = self._by_preference(admin_ids, profiles, request.organization_id)
+        return organization, by_preference[AdminEmails.IMMEDIATE] + by_preference[AdminEmails.DAILY_DIGEST]
+
+    @staticmethod
+    def _by_preference(
+        admin_ids: list[str], profiles: dict[str, UserProfile], org_id: str
+    ) -> dict[AdminEmails, list[str]]:
+        """The admins by how they want to hear of the organization's requests, in order;
+        an admin without profile has the defaults (and no address: the round says so)."""
+        grouped: dict[AdminEmails, list[str]] = {choice: [] for choice in AdminEmails}
+        for admin_id in admin_ids:
+            profile = profiles.get(admin_id)
+            choice = profile.preferences.admin_emails_for(org_id) if profile else AdminEmails.IMMEDIATE
+            grouped[choice].append(admin_id)
+        return grouped
+
+    def _admin_ids(self, request: MembershipRequest) -> list[str]:
         # Never the requester: made an admin (their request accepted with that role) before
         # this record was handled, they would be told of their own request.
-        admin_ids = [
+        return [
             admin.user_id
             for admin in self._directory.admins(request.organization_id, self._max_admin_emails)
             if admin.user_id != request.user.id
         ]
+
+    def _admins_of_pending(self, request: MembershipRequest) -> tuple[list[str], dict[str, UserProfile]]:
+        """The admins to tell of a new request, and the profiles of them and the requester."""
+        admin_ids = self._admin_ids(request)
         # The request as it is now, read with the profiles (one consistent read): a request
         # decided or withdrawn since its record was written calls for no "new request"
         # email. The round still ends handled, so the outcome can follow.
@@ -125,12 +185,15 @@ class MessageComposer:
             "organization_name": organization.name,
             "comment": request.comment,
             "reason": request.reason or "",
-            "role_label": rendering.role_label(request.role, recipient.locale),
+            "role_label": rendering.role_label(request.role, recipient.language),
             "review_url": self._links.request(request.organization_id, request.id),
             "organization_url": self._links.organization(request.organization_id),
         }
-        subject, text, html = rendering.render(rendering.TEMPLATES[transition], recipient.locale, context)
-        return EmailMessage(to=recipient.email, subject=subject, text=text, html=html)
+        subject, text, html = rendering.render(rendering.TEMPLATES[transition], recipient.language, context)
+        headers: tuple[tuple[str, str], ...] = ()
+        if transition is Transition.REQUESTED and self._unsubscribe is not None:
+            headers = self._unsubscribe.headers(recipient.user_id, request.organization_id)
+        return EmailMessage(to=recipient.email, subject=subject, text=text, html=html, headers=headers)
 
 
 class BatchDirectory:

@@ -16,6 +16,7 @@ from chalicelib.domain import Notice, NoticeStatus, RequestStatus, UserProfile
 from chalicelib.mail import rendering
 from chalicelib.mail.ledger import SENT, EmailLedger
 from chalicelib.mail.port import Disposition, EmailMessage, Mailer, MailError
+from chalicelib.mail.unsubscribe import UnsubscribeLinks
 from chalicelib.observability import log_context
 from chalicelib.services.delivery import Deadline, DeliveryUnavailable, Metrics, OutOfTime
 from chalicelib.services.messages import Links
@@ -52,8 +53,10 @@ class NoticeDelivery:
         round_id: Callable[[Notice], str],
         retrying: Retrying,
         metrics: Metrics,
+        unsubscribe: UnsubscribeLinks | None = None,
     ) -> None:
         self._directory = directory
+        self._unsubscribe = unsubscribe
         self._ledger = RoundLedger(ledger, retrying, metrics)
         self._mailer = mailer
         self._links = links
@@ -134,4 +137,9 @@ class NoticeDelivery:
         template = rendering.NOTICE_TEMPLATES[notice.kind]
         context = {"recipient_name": recipient.name, "groups": list(groups.values())}
         subject, text, html = rendering.render_notice(template, recipient.language, context)
-        return EmailMessage(to=recipient.email, subject=subject, text=text, html=html)
+        headers: tuple[tuple[str, str], ...] = ()
+        if self._unsubscribe is not None:
+            # One organization: the link mutes it; several: it turns admin emails off.
+            only = next(iter(groups)) if len(groups) == 1 else None
+            headers = self._unsubscribe.headers(recipient.user_id, only)
+        return EmailMessage(to=recipient.email, subject=subject, text=text, html=html, headers=headers)

@@ -16,10 +16,13 @@ from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 
 from chalicelib.domain import MembershipRequest, Notice, RequestStatus, Transition
+from chalicelib.errors import OrganizationNotFound
 from chalicelib.mail.ledger import EmailLedger
 from chalicelib.mail.port import Mailer
+from chalicelib.mail.unsubscribe import UnsubscribeLinks
 from chalicelib.services.delivery import Deadline, Metrics, NullMetrics, RetryPolicy
-from chalicelib.services.messages import Links, MessageComposer
+from chalicelib.services.digests import DigestFiler
+from chalicelib.services.messages import Links, MessageComposer, Messages
 from chalicelib.services.notices import NoticeDelivery, became_ready
 from chalicelib.services.ports import Directory
 from chalicelib.services.retrying import Retrying
@@ -66,15 +69,18 @@ class MembershipNotifier:
         rand: Callable[[float, float], float] = random.uniform,
         metrics: Metrics | None = None,
         notice_round_id: Callable[[Notice], str] | None = None,
+        unsubscribe: UnsubscribeLinks | None = None,
+        digests: DigestFiler | None = None,
     ) -> None:
         self._metrics = metrics or NullMetrics()
         #: the part of each invocation kept back to record what was sent (``Deadline``)
         self.reserve_seconds = reserve_seconds
-        self._composer = MessageComposer(directory, links, max_admin_emails, self._metrics)
+        self._composer = MessageComposer(directory, links, max_admin_emails, self._metrics, unsubscribe)
+        self._digests = digests
         self._rounds = RoundDelivery(
             ledger,
             mailer,
-            self._composer.compose,
+            self._compose,
             retry=retry or RetryPolicy(),
             sleep=sleep,
             now=now,
@@ -91,6 +97,7 @@ class MembershipNotifier:
             notice_round_id or (lambda notice: f"{notice.user_id}#{notice.kind.value}#{notice.key}"),
             Retrying(retry or RetryPolicy(), sleep, rand, self._metrics),
             self._metrics,
+            unsubscribe,
         )
 
     @property
@@ -103,10 +110,21 @@ class MembershipNotifier:
         the admins' profiles per organization and batch."""
         return self._composer.batch()
 
+    def _compose(self, request: MembershipRequest, transition: Transition) -> Messages:
+        """The round's messages; the admins on ``daily_digest`` get the request filed in
+        their digest instead, before any email of the round goes (a redelivery files it
+        again, which keeps one entry)."""
+        composed = self._composer.compose_round(request, transition)
+        if composed.digest_ids and self._digests is not None:
+            self._digests.file(request, composed.organization, composed.digest_ids, "new")
+        return composed.messages
+
     def notify(
         self, old: MembershipRequest | None, new: MembershipRequest | None, deadline: Deadline | None = None
     ) -> Outcome:
         """Send what the change calls for, at most once per recipient."""
+        if old is None and new is not None and new.auto_accepted and new.status is RequestStatus.ACCEPTED:
+            return self._auto_accepted(new)
         transition = transition_of(old, new)
         if transition is None or new is None:
             return Outcome()
@@ -119,6 +137,19 @@ class MembershipNotifier:
         if not became_ready(old, new) or new is None:
             return Outcome()
         return self._notices.deliver(new, deadline or Deadline.unlimited())
+
+    def _auto_accepted(self, request: MembershipRequest) -> Outcome:
+        """A request accepted at once: its admins (not ``off``) read of it in their
+        digest; nobody is emailed (the requester had the answer at once)."""
+        if self._digests is None:
+            return Outcome()
+        try:
+            organization, admin_ids = self._composer.auto_accepted_round(request)
+        except OrganizationNotFound:
+            self._metrics.count("RecordsRejected")
+            return Outcome(rejected="unknown_organization")
+        self._digests.file(request, organization, admin_ids, "auto_accepted")
+        return Outcome()
 
     def resend(
         self, request: MembershipRequest, transition: Transition, *, again: bool = False, force: bool = False

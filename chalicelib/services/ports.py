@@ -271,3 +271,47 @@ class ScheduleStore(Protocol):
     def close_notice(self, user_id: str, kind: NoticeKind, key: str) -> bool:
         """The notice ready (out of the schedule); False when it was not open."""
         ...
+
+
+class PreferencesRepository(Protocol):
+    """What the preferences service asks of storage."""
+
+    def get_profile(self, user_id: str) -> UserProfile | None: ...
+
+    def administered_among(self, user_id: str, org_ids: Iterable[str]) -> set[str]:
+        """Those of ``org_ids`` that ``user_id`` administers."""
+        ...
+
+    def organizations(self, org_ids: Iterable[str]) -> list[Organization]:
+        """Those that exist among ``org_ids``, in any order."""
+        ...
+
+    def save_preferences(self, profile: UserProfile) -> None:
+        """Store ``profile.preferences``, creating or refreshing the profile from ``profile``."""
+        ...
+
+    def unsubscribe(
+        self, user_id: str, org_id: str | None, link_id: str, link_expires_at: datetime, now: datetime
+    ) -> None:
+        """Mute ``org_id`` (None: admin emails off) and mark the link used, atomically.
+        Raises LinkUsed (used before) or InvalidLink (no such user)."""
+        ...
+
+
+class NoticeBoard(Protocol):
+    """Where the stream files requests for an admin's later email (the daily digest)."""
+
+    def file_in_notice(
+        self,
+        user_id: str,
+        kind: NoticeKind,
+        key: str,
+        due_at: datetime,
+        entry_key: str,
+        entry: dict[str, Any],
+        now: datetime,
+    ) -> bool:
+        """Put the entry in the open notice (created if needed, due at ``due_at``); the
+        same entry twice keeps one. False when that notice is closed already and does
+        not hold the entry."""
+        ...

@@ -167,6 +167,28 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
         "editor": 200,
         "admin": 200,
     },
+    ("GET", "/me/preferences"): {
+        "anonymous": 401,
+        "bad_token": 403,
+        "outsider": 200,
+        "requester": 200,
+        "editor": 200,
+        "demoted": 200,
+        "admin": 200,
+    },
+    ("PUT", "/me/preferences"): {
+        "anonymous": 401,
+        "bad_token": 403,
+        "outsider": 200,
+        "requester": 200,
+        "editor": 200,
+        "demoted": 200,
+        "admin": 200,
+    },
+    # Public: the signed link in the URL (the admin's, for the organization) is the
+    # authority, whoever calls and whatever token they send. It works once.
+    ("GET", "/unsubscribe"): {"anonymous": 200, "bad_token": 200, "outsider": 200, "admin": 200},
+    ("POST", "/unsubscribe"): {"anonymous": 200, "bad_token": 409, "outsider": 409, "admin": 409},
     ("GET", "/health"): {"anonymous": 200, "bad_token": 200, "outsider": 200},
     ("GET", "/openapi.json"): {"anonymous": 200, "bad_token": 200, "outsider": 200},
 }
@@ -207,6 +229,7 @@ SMUGGLED = {
 }
 BODY_ROUTES = {
     ("POST", "/organizations"),
+    ("PUT", "/me/preferences"),
     ("PUT", ORG + "/members/{member_id}"),
     ("PUT", ORG + "/settings"),
     ("POST", REQS),
@@ -222,6 +245,8 @@ def _body(method: str, path: str) -> dict | None:
         return {"comment": "Please"}
     if path.endswith("/settings") and method == "PUT":
         return {"request_guidance": "Say which datasets you maintain.", "reminder_days": [2]}
+    if path == "/me/preferences":
+        return {"language": "en"}
     if method == "PUT":
         return {"role": "admin"}
     if path.endswith(("/accept", "/refuse")):
@@ -237,7 +262,10 @@ def test_the_matrix_covers_every_route_of_the_app():
     assert set(FOREIGN_REQUEST) == {
         route for route in EXPECTED if "{request_id}" in route[1] and route[0] != "OPTIONS"
     }
-    assert {route for route in EXPECTED if route[0] in ("POST", "PUT")} == BODY_ROUTES
+    # The one-click unsubscribe takes no JSON body: its link is in the URL.
+    assert {route for route in EXPECTED if route[0] in ("POST", "PUT")} - {
+        ("POST", "/unsubscribe")
+    } == BODY_ROUTES
 
 
 def _callers(world, flows, make_user, api, issuer):
@@ -309,6 +337,10 @@ def test_route_answers_each_caller_as_contracted(
     stream.deliver()
     request_id = world.other_request["id"] if kind == "foreign request" else world.request["id"]
     url = path.format(org_id=world.org_id, request_id=request_id, member_id="mia")
+    if path == "/unsubscribe" and method != "OPTIONS":
+        from chalicelib.bootstrap import container
+
+        url += "?token=" + container().unsubscribe_links.token(world.admin.sub, world.org_id)
     body = _body(method, path)
     if kind == "smuggled ids":
         body = {**(body or {}), **{key: value for key, value in SMUGGLED.items() if key not in (body or {})}}

@@ -276,3 +276,60 @@ def test_operator_changes_read_once_and_commit_once_with_their_record(meter, api
     assert [(item["PK"]["S"], item["SK"]["S"].partition("#")[0]) for item in puts] == [
         (f"ORG#{world.org_id}", "HISTORY")
     ]
+
+
+def test_preferences_and_unsubscribe_routes_make_the_fewest_calls_they_can(meter, api, world, container):
+    # GIVEN an admin of two organizations, one muted, and an unsubscribe link for the other
+    second = api.post("/organizations", world.admin, {"name": "Second"}).body["id"]
+    token = container.unsubscribe_links.token("alice", second)
+    routes = [
+        # the profile, then (only when some are muted) the muted organizations' names
+        ("GET", "/me/preferences", None, {"GetItem": 1}),
+        ("PUT", "/me/preferences", {"admin_emails": "daily_digest"}, {"GetItem": 1, "UpdateItem": 1}),
+        # newly muted: the caller's memberships of them, then their names for the answer
+        (
+            "PUT",
+            "/me/preferences",
+            {"muted_organizations": [world.org_id]},
+            {"GetItem": 1, "BatchGetItem": 2, "UpdateItem": 1},
+        ),
+        ("GET", "/me/preferences", None, {"GetItem": 1, "BatchGetItem": 1}),
+        # the link is checked by its signature alone; applying it is one transaction
+        ("GET", f"/unsubscribe?token={token}", None, {}),
+        ("POST", f"/unsubscribe?token={token}", None, COMMIT),
+        ("POST", "/unsubscribe?token=forged.link", None, {}),
+    ]
+    for method, path, body, expected in routes:
+        # WHEN the route is called
+        with meter.measure() as measured:
+            user = None if path.startswith("/unsubscribe") else world.admin
+            headers = {"Content-Type": "application/x-www-form-urlencoded"} if user is None else None
+            reply = api.call(method, path, user, body=body, headers=headers)
+        # THEN it made exactly its calls, and sent no email
+        assert reply.status < 500, (method, path, reply)
+        assert (_calls(measured), measured.ses_calls) == (expected, 0), (method, path, reply.status)
+
+
+def test_a_new_request_files_the_digest_admins_entry_with_one_write(
+    meter, api, world, flows, make_user, chalice_client, records
+):
+    # GIVEN a second admin on the daily digest, and the setup's records handled
+    fanny = make_user("fanny")
+    flows.member(world.admin, fanny, world.org_id, "admin")
+    _notify(records())
+    assert api.put("/me/preferences", fanny, {"admin_emails": "daily_digest"}).status == 200
+    # WHEN two new requests' records reach the stream function, one after the other
+    flows.ask(make_user("paul"), world.org_id)
+    first_record = records()
+    flows.ask(make_user("quinn"), world.org_id)
+    second_record = records()
+    with meter.measure() as first:
+        _notify(first_record)
+    with meter.measure() as second:
+        _notify(second_record)
+    # THEN the reads of any new request; one email (Alice) and its ledger write; and the
+    # digest: the day's first entry finds no notice to append to and creates it (two
+    # UpdateItem), the next one appends (one)
+    assert _calls(first) == {"GetItem": 2, "Query": 1, "BatchGetItem": 1, "PutItem": 1, "UpdateItem": 2}
+    assert _calls(second) == {"GetItem": 2, "Query": 1, "BatchGetItem": 1, "PutItem": 1, "UpdateItem": 1}
+    assert first.ses_calls == second.ses_calls == 1

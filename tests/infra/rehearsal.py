@@ -31,6 +31,7 @@ NOT_REHEARSED = {
     "AWS::SNS::Subscription": "not implemented by moto's CloudFormation",
     "AWS::SNS::TopicPolicy": "not implemented by moto's CloudFormation",
     "AWS::SQS::QueuePolicy": "not implemented by moto's CloudFormation",
+    "AWS::SecretsManager::Secret": "not implemented by moto's CloudFormation",
     "AWS::ApiGateway::Stage": "not implemented by moto's CloudFormation",
     # The web console: moto's CloudFormation creates its buckets, nothing of CloudFront,
     # and neither the managed login's domain nor its style.
@@ -45,6 +46,13 @@ NOT_REHEARSED = {
     # moto implements the type, but its RestApi ignores the OpenAPI Body that defines
     # the methods, and a deployment of an API without methods is refused.
     "AWS::ApiGateway::Deployment": "moto's RestApi ignores the OpenAPI body, so it has no methods to deploy",
+}
+
+
+# Left-out types whose Ref is an ARN that a policy names: their stand-in is ARN-shaped,
+# as IAM refuses a policy whose Resource is not.
+ARN_STAND_INS = {
+    "AWS::SecretsManager::Secret": "arn:aws:secretsmanager:eu-west-3:123456789012:secret:{}-stand-in"
 }
 
 
@@ -68,6 +76,8 @@ def rehearsable(template: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str
         del result["Resources"][name]
 
     def stand_in(name: str, attribute: str | None = None) -> str:
+        if attribute is None and left_out[name] in ARN_STAND_INS:
+            return ARN_STAND_INS[left_out[name]].format(name)
         return f"{name}-{attribute}-stand-in" if attribute else f"{name}-stand-in"
 
     def in_text(text: str) -> str:

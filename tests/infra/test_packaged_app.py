@@ -320,7 +320,11 @@ def test_log_groups_are_the_functions_own(sam, stage):
     functions = _functions(sam)
     for logical_id in FUNCTIONS.values():
         name = sub(functions[logical_id]["Properties"]["FunctionName"], Stage=stage)
-        [group] = functions[logical_id]["DependsOn"]
+        [group] = [
+            name
+            for name in functions[logical_id]["DependsOn"]
+            if sam["Resources"][name]["Type"] == "AWS::Logs::LogGroup"
+        ]
         group_name = sub(sam["Resources"][group]["Properties"]["LogGroupName"], Stage=stage)
         assert group_name == f"/aws/lambda/{name}"
         assert sam["Resources"][group]["Properties"]["RetentionInDays"] >= 14
@@ -380,8 +384,26 @@ def test_every_variable_is_one_the_application_reads(sam, stage):
 
 
 def test_functions_carry_the_stages_settings(sam, stage):
-    for function in _functions(sam).values():
-        assert function["Properties"]["Environment"]["Variables"] == environment(stage)
+    for name, function in _functions(sam).items():
+        variables = dict(function["Properties"]["Environment"]["Variables"])
+        if name == "Notify":
+            # The stream function signs unsubscribe links to this stage's API.
+            assert variables.pop("API_BASE_URL") == {
+                "Fn::Sub": "https://${RestAPI}.execute-api.${AWS::Region}.${AWS::URLSuffix}/api"
+            }
+        assert variables == environment(stage)
+
+
+def test_only_the_api_and_stream_functions_read_the_unsubscribe_key(sam, stateful, stage):
+    policy = sam["Resources"]["UnsubscribeKeyReadPolicy"]
+    assert policy["Properties"]["Roles"] == [{"Ref": "ApiHandlerRole"}, {"Ref": "NotifyRole"}]
+    [statement] = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert (statement["Effect"], statement["Action"]) == ("Allow", "secretsmanager:GetSecretValue")
+    assert statement["Resource"] == {"Fn::ImportValue": {"Fn::Sub": "adhesion-${Stage}-UnsubscribeSecretArn"}}
+    assert stateful["Outputs"]["UnsubscribeSecretArn"]["Value"] == {"Ref": "UnsubscribeSecret"}
+    # Granted before either function can run
+    for function in ("APIHandler", "Notify"):
+        assert "UnsubscribeKeyReadPolicy" in sam["Resources"][function]["DependsOn"]
 
 
 def test_imported_settings_come_from_the_stateful_stacks_outputs(sam, stateful, stage):
@@ -542,8 +564,9 @@ def test_every_path_answers_its_preflight_through_the_function_without_a_token(s
     assert len({json.dumps(integration["uri"], sort_keys=True) for integration in integrations}) == 1
 
 
-def test_every_other_method_but_the_public_two_needs_the_authorizer(sam):
-    public = {("GET", "/health"), ("GET", "/openapi.json")}
+def test_every_other_method_but_the_public_ones_needs_the_authorizer(sam):
+    # The unsubscribe link's signature is its authority (chalicelib/mail/unsubscribe.py).
+    public = {("GET", "/health"), ("GET", "/openapi.json"), ("GET", "/unsubscribe"), ("POST", "/unsubscribe")}
     for (method, path), operation in _operations(sam).items():
         guarded = "security" in operation
         assert guarded is (method != "OPTIONS" and (method, path) not in public), (method, path)

@@ -263,6 +263,8 @@ def test_functions_are_wired_to_the_stateful_stack(rehearsal, function):
     # ... and the console's app client, which moto's CloudFormation does not create.
     assert variables["JWT_AUDIENCES"] == f"{exports[f'adhesion-{STAGE}-JwtAudiences']},ConsoleClient-stand-in"
     assert variables["MAIL_SENDER"] == f"no-reply@{mail_domain(STAGE)}"
+    # The unsubscribe key's secret (a stand-in too), which the policy below lets read.
+    assert variables["UNSUBSCRIBE_SECRET_ARN"] == exports[f"adhesion-{STAGE}-UnsubscribeSecretArn"]
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)
@@ -274,7 +276,12 @@ def test_each_function_runs_with_its_own_policy(rehearsal, function):
     configuration = rehearsal.client("lambda").get_function_configuration(
         FunctionName=f"adhesion-{STAGE}{suffix}"
     )
-    [policy_name] = iam.list_role_policies(RoleName=role_name)["PolicyNames"]
+    names = iam.list_role_policies(RoleName=role_name)["PolicyNames"]
+    # Besides its policy file, the API and the stream function may read the unsubscribe
+    # key (infra/app-merge.yaml), and nothing else.
+    key_policy = f"adhesion-{STAGE}-read-unsubscribe-key"
+    assert (key_policy in names) is (function in ("api_handler", "notify"))
+    [policy_name] = [name for name in names if name != key_policy]
     document = iam.get_role_policy(RoleName=role_name, PolicyName=policy_name)["PolicyDocument"]
     if isinstance(document, str):
         # moto keeps an inline policy created by CloudFormation as the repr of a dict.

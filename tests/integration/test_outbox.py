@@ -71,6 +71,33 @@ def test_a_ses_v2_send_is_filed_with_both_parts_and_an_html_copy(emulator):
     assert sorted(path.suffix for path in emulator.outbox.iterdir()) == [".eml", ".html"]
 
 
+def test_the_unsubscribe_headers_of_an_admin_email_are_in_the_filed_message(emulator):
+    # GIVEN the application's SES adapter, sending an admin email with its one-click headers
+    from chalicelib.mail.port import EmailMessage
+    from chalicelib.mail.ses import SesMailer
+
+    url = "https://api.example.org/unsubscribe?token=" + "x" * 150 + "." + "y" * 43
+    mailer = SesMailer(boto3.client("sesv2", **_at(emulator)), SENDER)
+    # WHEN it sends
+    mailer.send(
+        EmailMessage(
+            to="ada@example.org",
+            subject="New request",
+            text="Hello",
+            html="<p>Hello</p>",
+            headers=(
+                ("List-Unsubscribe", f"<{url}>"),
+                ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+            ),
+        )
+    )
+    # THEN the .eml carries both headers as SES was asked to add them (a long one folded,
+    # which mail readers unfold)
+    [message] = _filed(emulator)
+    assert "".join(str(message["List-Unsubscribe"]).split()) == f"<{url}>"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
 def test_a_raw_ses_v2_send_is_filed_as_it_was_sent(emulator):
     raw = MimeMessage()
     raw["From"], raw["To"], raw["Subject"] = SENDER, "raw@example.org", "Raw"

@@ -24,10 +24,24 @@ def test_strings_are_trimmed_and_line_breaks_normalized():
 
 def test_optional_fields_may_be_absent_and_null_only_where_the_schema_says_so():
     assert validate_body("RefuseDecision", {}) == {}
-    assert validate_body("RefuseDecision", {"reason": None}) == {}
+    # Kept as given: a merge (PUT /me/preferences) tells "reset" from "unchanged".
+    assert validate_body("RefuseDecision", {"reason": None}) == {"reason": None}
     assert validate_body("OrganizationCreate", {"name": "X"}) == {"name": "X"}
     with pytest.raises(InvalidRequest):
         validate_body("OrganizationCreate", {"name": "X", "description": None})
+
+
+def test_arrays_of_strings_are_checked_item_by_item():
+    org = "a" * 32
+    assert validate_body("PreferencesUpdate", {"muted_organizations": [org]}) == {
+        "muted_organizations": [org]
+    }
+    with pytest.raises(InvalidRequest, match=r"muted_organizations\[1\] contains characters"):
+        validate_body("PreferencesUpdate", {"muted_organizations": [org, "ORG"]})
+    with pytest.raises(InvalidRequest, match="muted_organizations must be an array"):
+        validate_body("PreferencesUpdate", {"muted_organizations": org})
+    with pytest.raises(InvalidRequest, match="at most 100 items"):
+        validate_body("PreferencesUpdate", {"muted_organizations": [org] * 101})
 
 
 @pytest.mark.parametrize(
