@@ -92,7 +92,7 @@ def _bad_bodies(world):
         ({"admin_emails": "weekly"}, "admin_emails must be one of"),
         ({"language": "de"}, "language must be one of"),
         ({"admin_emails": None}, "admin_emails must be a string"),
-        ({"muted_organizations": world.org_id}, "muted_organizations must be an array"),
+        ({"muted_organizations": world.org_id}, "muted_organizations must be a list"),
         ({"muted_organizations": ["not-an-id"]}, "muted_organizations[0] contains characters"),
         ({"muted_organizations": [world.other_org_id]}, f"you do not administer {world.other_org_id}"),
         ({"muted_organizations": ["0" * 32]}, "you do not administer"),

@@ -38,7 +38,7 @@ def test_arrays_of_strings_are_checked_item_by_item():
     }
     with pytest.raises(InvalidRequest, match=r"muted_organizations\[1\] contains characters"):
         validate_body("PreferencesUpdate", {"muted_organizations": [org, "ORG"]})
-    with pytest.raises(InvalidRequest, match="muted_organizations must be an array"):
+    with pytest.raises(InvalidRequest, match="muted_organizations must be a list"):
         validate_body("PreferencesUpdate", {"muted_organizations": org})
     with pytest.raises(InvalidRequest, match="at most 100 items"):
         validate_body("PreferencesUpdate", {"muted_organizations": [org] * 101})
