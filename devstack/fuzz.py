@@ -86,7 +86,14 @@ def _cast(stack: dict, fuzz_dir: Path) -> dict[str, str]:
         tokens[name] = sign_in(cognito, stack, email, password)
     fuzz_dir.mkdir(parents=True, exist_ok=True)
     connection = {
-        key: stack[key] for key in ("region", "aws_endpoint_url", "user_pool_id", "user_pool_client_id")
+        key: stack[key]
+        for key in (
+            "region",
+            "aws_endpoint_url",
+            "user_pool_id",
+            "user_pool_client_id",
+            "unsubscribe_secret_arn",
+        )
     }
     (fuzz_dir / USERS_FILE).write_text(json.dumps({"stack": connection, "users": users}), encoding="utf-8")
     (fuzz_dir / RESPONSES_FILE).unlink(missing_ok=True)

@@ -28,6 +28,12 @@ The rule is not registered as a string ``format``: schemathesis treats a value t
 misses a custom format as invalid input whatever the value, and would expect ordinary
 text drawn without the format to be refused.
 
+Unsubscribe links. ``/unsubscribe`` takes a link the service signed: any other token,
+however well-formed, is rightly refused (400 ``invalid_link``). A schema-valid case gets
+a fresh link of the member's, signed with the key the emulator holds
+(:func:`before_call`), so that the operation is reached with a 2xx; the cases drawn
+invalid keep what was drawn.
+
 Tokens the authorizer denies. Deployed, API Gateway answers them in the contract's error
 shape (``ACCESS_DENIED`` in infra/app-merge.yaml, proven by
 tests/infra/test_packaged_app.py); chalice local, which plays API Gateway here, answers
@@ -38,6 +44,7 @@ is still checked.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import threading
@@ -47,6 +54,7 @@ from pathlib import Path
 from typing import Any
 
 import schemathesis
+from schemathesis.core.parameters import ParameterLocation
 
 from chalicelib.api.validation import refuses
 
@@ -199,6 +207,31 @@ class _Run:
         self.callers_by_token = {token: name for name, token in tokens.items()}
         return tokens
 
+    @functools.cached_property
+    def unsubscribe_links(self):
+        """Signs links as the local stack does, with the key its emulator holds."""
+        import uuid
+        from datetime import UTC, datetime
+
+        import boto3
+
+        from chalicelib.mail.unsubscribe import UnsubscribeLinks
+
+        stack = self.users["stack"]
+        secrets = boto3.client(
+            "secretsmanager",
+            region_name=stack["region"],
+            endpoint_url=stack["aws_endpoint_url"],
+            aws_access_key_id="local",
+            aws_secret_access_key="local",  # noqa: S106
+        )
+        key = secrets.get_secret_value(SecretId=stack["unsubscribe_secret_arn"])["SecretString"].encode()
+        return UnsubscribeLinks(lambda: key, "", lambda: datetime.now(UTC), lambda: uuid.uuid4().hex)
+
+    def unsubscribe_token(self) -> str:
+        """A fresh link (each works once) turning the member's admin emails off."""
+        return self.unsubscribe_links.token(self.users["users"][MEMBER]["sub"], None)
+
     def caller_of(self, case) -> str | None:
         header = (case.headers or {}).get("Authorization", "")
         return self.callers_by_token.get(header.removeprefix("Bearer "))
@@ -231,6 +264,15 @@ class FuzzUsers:
         caller = RUN.cast.caller_for(_operation_id(case), case.path_parameters or {})
         case.headers = case.headers or {}
         case.headers["Authorization"] = f"Bearer {tokens[caller]}"
+
+
+@schemathesis.hook
+def before_call(context, case, kwargs) -> None:
+    if case.operation.path != "/unsubscribe" or MEMBER not in RUN.users["users"]:
+        return
+    if case.meta is not None and case.meta.is_negative_at(ParameterLocation.QUERY):
+        return
+    case.query = {**(case.query or {}), "token": RUN.unsubscribe_token()}
 
 
 @schemathesis.hook

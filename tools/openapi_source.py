@@ -256,7 +256,8 @@ SETTINGS_FIELDS = {
 }
 
 ADMIN_EMAILS = ["immediate", "daily_digest", "off"]
-LANGUAGES = ["fr", "en"]
+# null: the token's locale decides (OpenAPI 3.0 wants null in the enum of a nullable one).
+LANGUAGES = ["fr", "en", None]
 TOKEN = {
     "name": "token",
     "in": "query",
@@ -814,7 +815,8 @@ PATHS = {
             {
                 "operationId": "updateMyPreferences",
                 "summary": "Change some of the caller's email preferences",
-                "requestBody": body("PreferencesUpdate"),
+                # A merge: no body changes nothing and answers the preferences.
+                "requestBody": body("PreferencesUpdate", required=False),
                 "responses": {
                     "200": ok("The preferences as stored", ref("Preferences")),
                     "400": BAD,
@@ -855,7 +857,11 @@ PATHS = {
                 },
                 "responses": {
                     "200": ok("Applied", ref("Unsubscribed")),
-                    "400": error("An altered, forged or expired link", "invalid_link"),
+                    "400": error(
+                        "An altered, forged or expired link; a form whose List-Unsubscribe is not One-Click",
+                        "invalid_link",
+                        "invalid_request",
+                    ),
                     "409": error("The link was used already", "link_used"),
                 },
             }

@@ -11,7 +11,7 @@ from chalice import Blueprint, Response
 from chalicelib.api import representations as rep
 from chalicelib.api.http import caller_of, error_response, json_body, query_param, route
 from chalicelib.bootstrap import container
-from chalicelib.errors import DomainError, InvalidLink
+from chalicelib.errors import DomainError, InvalidLink, InvalidRequest
 
 bp = Blueprint(__name__)
 
@@ -95,12 +95,25 @@ def unsubscribe_page():
     return Response(body=page, status_code=200, headers=_PAGE_HEADERS)
 
 
+def _one_click_body(request) -> None:
+    """A form that names ``List-Unsubscribe`` must say ``One-Click`` (RFC 8058); any
+    other body is not read."""
+    content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if content_type != "application/x-www-form-urlencoded" or not request.raw_body:
+        return
+    form = urllib.parse.parse_qs(request.raw_body.decode("utf-8", "replace"), keep_blank_values=True)
+    if form.get("List-Unsubscribe", ["One-Click"]) != ["One-Click"]:
+        raise InvalidRequest("List-Unsubscribe must be One-Click.")
+
+
 @bp.route("/unsubscribe", methods=["POST"], authorizer=None, content_types=_UNSUBSCRIBE_TYPES)
 def unsubscribe():
     """RFC 8058's one-click: whatever the body says (``List-Unsubscribe=One-Click``, or
     nothing), the signed token in the URL is what is applied, once."""
+    request = bp.current_request
     try:
-        link = container().preferences.unsubscribe(query_param(bp.current_request, "token"))
+        _one_click_body(request)
+        link = container().preferences.unsubscribe(query_param(request, "token"))
     except DomainError as error:
         return error_response(error)
     return Response(

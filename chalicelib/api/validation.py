@@ -194,7 +194,9 @@ def _string(field: str, value: Any, spec: dict[str, Any]) -> str:
     if text is not None:
         value = unicodedata.normalize("NFC", _LINE_BREAKS.sub("\n", value)).strip()
     if "enum" in spec and value not in spec["enum"]:
-        raise InvalidRequest(f"{field} must be one of: {', '.join(spec['enum'])}.")
+        raise InvalidRequest(
+            f"{field} must be one of: {', '.join(value for value in spec['enum'] if value is not None)}."
+        )
     if len(value) < spec.get("minLength", 0):
         raise InvalidRequest(
             f"{field} must not be empty." if spec.get("minLength") == 1 else f"{field} is too short."

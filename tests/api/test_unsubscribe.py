@@ -196,3 +196,15 @@ def test_a_forged_altered_or_expired_link_changes_nothing(
     assert (reply.status, reply.body["code"]) == (400, "invalid_link")
     assert page.status == 400 and "Invalid link" in page.body and "<form" not in page.body
     assert items() == before
+
+
+def test_a_form_that_does_not_say_one_click_is_refused_and_changes_nothing(api, world, items):
+    from chalicelib.bootstrap import container
+
+    token = container().unsubscribe_links.token("alice", world.org_id)
+    before = items()
+    reply = _post(api, token, body="List-Unsubscribe=Maybe")
+    assert (reply.status, reply.body["code"]) == (400, "invalid_request")
+    assert items() == before
+    # AND the link still works with the one-click
+    assert _post(api, token).status == 200
