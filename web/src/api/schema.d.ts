@@ -75,6 +75,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/organizations/{org_id}/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Organization id (32 hexadecimal characters). */
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        /** What the admins decided of requests to join (members) */
+        get: operations["getOrganizationSettings"];
+        /** Change some of the settings, the others kept (org admins) */
+        put: operations["changeOrganizationSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/organizations/{org_id}/members": {
         parameters: {
             query?: never;
@@ -131,7 +152,10 @@ export interface paths {
         /** The organization's requests of one status, oldest first (members) */
         get: operations["listOrganizationRequests"];
         put?: never;
-        /** Ask to join the organization */
+        /**
+         * Ask to join the organization
+         * @description The request is pending, or accepted at once (status accepted, auto_accepted true, the caller a member with the organization's auto_accept_role) when the caller's verified email address is in one of its auto_accept_domains.
+         */
         post: operations["askToJoin"];
         delete?: never;
         options?: never;
@@ -240,6 +264,42 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/me/preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How the caller wants to be emailed */
+        get: operations["getMyPreferences"];
+        /** Change some of the caller's email preferences */
+        put: operations["updateMyPreferences"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/unsubscribe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The page an unsubscribe link opens: a button that applies it (a GET changes nothing, as mail scanners follow links). No token needed. */
+        get: operations["unsubscribePage"];
+        put?: never;
+        /** RFC 8058 one-click unsubscribe: the link's organization's admin emails off for its user (all admin emails when it names none). Works once. No token needed. */
+        post: operations["unsubscribe"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/me/notifications": {
         parameters: {
             query?: never;
@@ -290,6 +350,38 @@ export interface components {
             /** @description Plain text: no character of general category Cc (controls), Cf (format: bidi controls, zero-width characters, soft hyphen, tags...), Co (private use), Cs (surrogates) or Cn (unassigned, noncharacters), no line or paragraph separator (U+2028, U+2029) and no Default_Ignorable_Code_Point (e.g. U+034F, variation selectors, Hangul fillers), as of Unicode 15.1; tab, LF and CR allowed. Refused with 400 invalid_request. Length counts code points as sent; the text is stored NFC-normalized, CR LF and CR as LF, surrounding whitespace trimmed. `pattern` states the rule for the Basic Multilingual Plane only; x-plain-text names it. */
             reason?: string | null;
         };
+        /** @description Any subset of the settings: those absent keep their value. Each of reminder_days must be below request_expiry_days (as changed, or as it is). */
+        OrganizationSettingsChange: {
+            /** @description false: asking to join answers 403 requests_closed */
+            requests_open?: boolean;
+            /** @description Shown to requesters when they ask. Plain text: no character of general category Cc (controls), Cf (format: bidi controls, zero-width characters, soft hyphen, tags...), Co (private use), Cs (surrogates) or Cn (unassigned, noncharacters), no line or paragraph separator (U+2028, U+2029) and no Default_Ignorable_Code_Point (e.g. U+034F, variation selectors, Hangul fillers), as of Unicode 15.1; tab, LF and CR allowed. Refused with 400 invalid_request. Length counts code points as sent; the text is stored NFC-normalized, CR LF and CR as LF, surrounding whitespace trimmed. `pattern` states the rule for the Basic Multilingual Plane only; x-plain-text names it. */
+            request_guidance?: string;
+            /** @description Email domains (exact, a subdomain is another domain) whose callers, with a verified address, are accepted at once with auto_accept_role. Stored lower-case, without repeats. */
+            auto_accept_domains?: string[];
+            /** @enum {string} */
+            auto_accept_role?: "admin" | "editor";
+            /** @description A pending request expires this many days after it was made (each request keeps the value of the moment it was made) */
+            request_expiry_days?: number;
+            /** @description Days after a request was made when its admins are reminded of it, if still pending; each below request_expiry_days */
+            reminder_days?: number[];
+        };
+        OrganizationSettings: {
+            /** @description false: asking to join answers 403 requests_closed */
+            requests_open: boolean;
+            /** @description Shown to requesters when they ask. Plain text: no character of general category Cc (controls), Cf (format: bidi controls, zero-width characters, soft hyphen, tags...), Co (private use), Cs (surrogates) or Cn (unassigned, noncharacters), no line or paragraph separator (U+2028, U+2029) and no Default_Ignorable_Code_Point (e.g. U+034F, variation selectors, Hangul fillers), as of Unicode 15.1; tab, LF and CR allowed. Refused with 400 invalid_request. Length counts code points as sent; the text is stored NFC-normalized, CR LF and CR as LF, surrounding whitespace trimmed. `pattern` states the rule for the Basic Multilingual Plane only; x-plain-text names it. */
+            request_guidance: string;
+            /** @description Email domains (exact, a subdomain is another domain) whose callers, with a verified address, are accepted at once with auto_accept_role. Stored lower-case, without repeats. */
+            auto_accept_domains: string[];
+            /** @enum {string} */
+            auto_accept_role: "admin" | "editor";
+            /** @description A pending request expires this many days after it was made (each request keeps the value of the moment it was made) */
+            request_expiry_days: number;
+            /** @description Days after a request was made when its admins are reminded of it, if still pending; each below request_expiry_days */
+            reminder_days: number[];
+            /** @description How many admins receive admin emails for this organization (of the earliest MAX_ADMIN_EMAILS; their preference is not off and they did not mute it). 0: new requests only show in the admins' inbox. */
+            admins_emailed: number;
+            admins_count: number;
+        };
         UserRef: {
             id: string;
             name: string;
@@ -301,6 +393,10 @@ export interface components {
             /** Format: date-time */
             created_at: string;
             members_count: number;
+            /** @description false: asking to join answers 403 requests_closed */
+            requests_open: boolean;
+            /** @description What the admins ask requesters to say (plain text, may be empty) */
+            request_guidance: string;
             /** @enum {string|null} */
             my_role: "admin" | "editor" | null;
             my_pending_request: components["schemas"]["MembershipRequest"] | null;
@@ -319,7 +415,7 @@ export interface components {
             user: components["schemas"]["UserRef"];
             comment: string;
             /** @enum {string} */
-            status: "pending" | "accepted" | "refused" | "withdrawn";
+            status: "pending" | "accepted" | "refused" | "withdrawn" | "expired";
             /** @enum {string|null} */
             role: "admin" | "editor" | null;
             reason: string | null;
@@ -328,6 +424,13 @@ export interface components {
             /** Format: date-time */
             decided_at: string | null;
             decided_by: components["schemas"]["UserRef"] | null;
+            /**
+             * Format: date-time
+             * @description When the request expires if nobody answers it (set when it was made, from the organization's request_expiry_days); null for requests that never expire (made before requests expired, or accepted at once)
+             */
+            expires_at: string | null;
+            /** @description Accepted at once: the requester's verified email address is in one of the organization's auto_accept_domains */
+            auto_accepted: boolean;
         };
         MembershipRequestPage: {
             items: components["schemas"]["MembershipRequest"][];
@@ -364,6 +467,29 @@ export interface components {
                 };
                 request: components["schemas"]["MembershipRequest"];
             }[];
+        };
+        Preferences: {
+            /** @enum {string} */
+            admin_emails: "immediate" | "daily_digest" | "off";
+            /** @enum {string|null} */
+            language: "fr" | "en" | null;
+            muted_organizations: {
+                id: string;
+                name: string;
+            }[];
+        };
+        /** @description A merge: absent fields keep their value. language null: the token's locale decides. muted_organizations: organizations whose admin emails are off whatever admin_emails says; each newly muted one must be an organization the caller administers. */
+        PreferencesUpdate: {
+            /** @enum {string} */
+            admin_emails?: "immediate" | "daily_digest" | "off";
+            /** @enum {string|null} */
+            language?: "fr" | "en" | null;
+            muted_organizations?: string[];
+        };
+        Unsubscribed: {
+            organization_id: string | null;
+            /** @enum {string} */
+            admin_emails: "off";
         };
         Health: {
             /** @enum {string} */
@@ -541,6 +667,146 @@ export interface operations {
             };
             /** @description No such organization (code: organization_not_found) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description API Gateway's rate limit; Retry-After: 1 (code: too_many_requests) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getOrganizationSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Organization id (32 hexadecimal characters). */
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The settings */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganizationSettings"];
+                };
+            };
+            /** @description Missing or invalid bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Token refused, or not a member (code: forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such organization (code: organization_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description API Gateway's rate limit; Retry-After: 1 (code: too_many_requests) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    changeOrganizationSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Organization id (32 hexadecimal characters). */
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrganizationSettingsChange"];
+            };
+        };
+        responses: {
+            /** @description The settings as they are now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganizationSettings"];
+                };
+            };
+            /** @description Invalid body or parameters (code: invalid_request) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Token refused, or not an admin (code: forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such organization (code: organization_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The settings changed meanwhile; read them and try again (code: conflict) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -787,7 +1053,7 @@ export interface operations {
     listOrganizationRequests: {
         parameters: {
             query?: {
-                status?: "pending" | "accepted" | "refused" | "withdrawn";
+                status?: "pending" | "accepted" | "refused" | "withdrawn" | "expired";
                 limit?: number;
                 /** @description Opaque; the next_cursor of the previous page. */
                 cursor?: string;
@@ -873,7 +1139,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The pending request */
+            /** @description The pending request, or the request accepted at once */
             201: {
                 headers: {
                     /** @description The URL of the new request. */
@@ -900,7 +1166,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Token refused, or the token does not say the caller's email address is verified (email_verified: true) (code: email_not_verified) */
+            /** @description Token refused, the token does not say the caller's email address is verified (email_verified: true), or the organization does not take requests now (code: email_not_verified, requests_closed) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -918,7 +1184,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Already a member, or a request is pending (code: already_member, request_pending) */
+            /** @description Already a member, a request is pending, or the settings kept changing (code: already_member, request_pending, conflict) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1240,7 +1506,7 @@ export interface operations {
     listMyRequests: {
         parameters: {
             query?: {
-                status?: "pending" | "accepted" | "refused" | "withdrawn";
+                status?: "pending" | "accepted" | "refused" | "withdrawn" | "expired";
                 limit?: number;
                 /** @description Opaque; the next_cursor of the previous page. */
                 cursor?: string;
@@ -1338,6 +1604,215 @@ export interface operations {
             };
             /** @description Token refused, or forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description API Gateway's rate limit; Retry-After: 1 (code: too_many_requests) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getMyPreferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The preferences */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Preferences"];
+                };
+            };
+            /** @description Missing or invalid bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Token refused, or forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description API Gateway's rate limit; Retry-After: 1 (code: too_many_requests) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateMyPreferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PreferencesUpdate"];
+            };
+        };
+        responses: {
+            /** @description The preferences as stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Preferences"];
+                };
+            };
+            /** @description Invalid body or parameters (code: invalid_request) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Token refused, or the token does not say the caller's email address is verified (email_verified: true) (code: email_not_verified) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description API Gateway's rate limit; Retry-After: 1 (code: too_many_requests) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    unsubscribePage: {
+        parameters: {
+            query: {
+                /** @description The signed link of an admin email's List-Unsubscribe header. */
+                token: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page (French and English) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": unknown;
+                };
+            };
+            /** @description An altered or expired link */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": unknown;
+                };
+            };
+            /** @description API Gateway's rate limit; Retry-After: 1 (code: too_many_requests) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    unsubscribe: {
+        parameters: {
+            query: {
+                /** @description The signed link of an admin email's List-Unsubscribe header. */
+                token: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/x-www-form-urlencoded": {
+                    /** @enum {string} */
+                    "List-Unsubscribe"?: "One-Click";
+                };
+            };
+        };
+        responses: {
+            /** @description Applied */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Unsubscribed"];
+                };
+            };
+            /** @description An altered, forged or expired link; a form whose List-Unsubscribe is not One-Click (code: invalid_link, invalid_request) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The link was used already (code: link_used) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
