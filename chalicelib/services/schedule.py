@@ -32,6 +32,11 @@ logger = logging.getLogger(__name__)
 
 #: How much of a motivation a notice quotes.
 COMMENT_EXCERPT = 200
+#: How far back the very first pass reads, with no checkpoint yet: a request made before
+#: any pass ran (or a pass run ahead with a chosen now) may be due on any day since its
+#: earliest reminder, and no request's moment is further away than its expiry (365 days
+#: at most). One Query a day, once: from then on the checkpoint says where to start.
+FIRST_PASS_LOOKBACK = timedelta(days=366)
 
 
 def pass_key(now: datetime) -> str:
@@ -129,7 +134,7 @@ class _Run:
     def go(self) -> PassReport:
         today = self.now.date()
         stored = self.store.checkpoint()
-        start = min(stored or today, today)
+        start = min(stored or today - FIRST_PASS_LOOKBACK, today)
         left_from: date | None = None
         day = start
         while day <= today:
