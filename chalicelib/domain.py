@@ -279,7 +279,7 @@ class Notice:
     """One email to one admin that lists several requests (reminders, a day's digest).
 
     ``entries`` maps ``<org_id>#<request_id>`` to what the email says of the request
-    (DESIGN15 "Notice entries": organization and requester names, comment, ``kind``
+    (organization and requester names, comment, ``kind``
     ``new`` | ``auto_accepted`` | ``reminder``, ``days_pending`` for reminders)."""
 
     user_id: str

@@ -1,5 +1,5 @@
 """The scheduled pass: reminders to admins, expiry of requests nobody answered, and
-notices closed when their moment comes (DESIGN15 "Scheduler").
+notices closed when their moment comes.
 
 A pass at ``now`` reads the schedule (GSI4) day by day, from the checkpoint to today,
 each day up to ``now``: its cost grows with what is due, never with the table. Each
@@ -238,7 +238,7 @@ class _Run:
         return self.directory.get_organization(org_id)
 
     def entry(self, request: MembershipRequest) -> dict:
-        """What the reminder says of the request (DESIGN15 "Notice entries")."""
+        """What the reminder says of the request (``Notice.entries``)."""
         return {
             "organization_id": request.organization_id,
             "organization_name": self.organization(request.organization_id).name,

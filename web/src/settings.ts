@@ -1,5 +1,5 @@
 /**
- * An organization's settings as the contract constrains them (DESIGN15.md, PUT
+ * An organization's settings as the contract constrains them (PUT
  * /organizations/{id}/settings): the console checks them as one types so that a person
  * reads what is wrong next to the field, in their language, before anything is sent.
  * The service checks them again; its refusal names the field in its message.

@@ -22,6 +22,7 @@ describe('the console follows the contract', () => {
     expect(LIMITS.organizationDescription).toEqual(limitsOf('OrganizationCreate', 'description'))
     expect(LIMITS.motivation).toEqual(limitsOf('MembershipRequestCreate', 'comment'))
     expect(LIMITS.refusalReason).toEqual(limitsOf('RefuseDecision', 'reason'))
+    expect(LIMITS.requestGuidance).toEqual(limitsOf('OrganizationSettingsChange', 'request_guidance'))
   })
 
   it('counts code points as the API does', () => {

@@ -11,9 +11,8 @@ type Schemas = components['schemas']
 export type Member = Schemas['Member']
 export type Role = Member['role']
 
-// Issue 15's additions (DESIGN15.md's HTTP contract), written here until the contract
-// that holds them is merged and `npm run types` regenerates schema.d.ts: each is a
-// widening of the generated type, so it stays compatible with the regenerated one.
+// Issue 15's additions, written before the contract held them: each widens the generated
+// type (which now says the same), so it stays compatible with schema.d.ts.
 /** A request's status: the generated four, and `expired` (nobody answered in time). */
 export type RequestStatus = Schemas['MembershipRequest']['status'] | 'expired'
 export type MembershipRequest = Omit<Schemas['MembershipRequest'], 'status'> & {

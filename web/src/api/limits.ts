@@ -1,7 +1,7 @@
 /**
  * The contract's text limits, in code points (schemas OrganizationCreate,
- * MembershipRequestCreate, RefuseDecision; an organization's settings per DESIGN15.md). Copied rather than imported so the 84 KB
- * contract stays out of the bundle; tests/limits.test.ts fails when they drift.
+ * MembershipRequestCreate, RefuseDecision, OrganizationSettingsChange). Copied rather than
+ * imported so the contract stays out of the bundle; tests/contract.test.ts fails when they drift.
  */
 export const LIMITS = {
   organizationName: { min: 1, max: 120 },

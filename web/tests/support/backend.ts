@@ -126,7 +126,7 @@ export class FakeBackend {
   orgs: Org[] = []
   members = new Map<string, Member[]>()
   requests: MembershipRequest[] = []
-  /** Each organization's settings (DESIGN15.md's defaults unless a test sets them). */
+  /** Each organization's settings (the service's defaults unless a test sets them). */
   settings = new Map<string, StoredSettings>()
   /** Each user's email preferences; absent: the defaults. */
   preferences = new Map<string, StoredPreferences>()
